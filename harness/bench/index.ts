@@ -1,0 +1,1 @@
+/** Imports every area's benchmarks so that they register themselves with the suite. */

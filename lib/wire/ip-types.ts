@@ -38,6 +38,10 @@ export interface Ipv4Repr {
   id: number;
   tos: number;
   dontFrag: boolean;
+  /** Fragmentation: set only on fragments (parse leaves them out when MF is clear and offset 0). */
+  moreFrags?: boolean;
+  /** Fragment offset in bytes (a multiple of 8); absent means 0. */
+  fragOffset?: number;
   /** Header options, kept as bytes (rare; 0..40 bytes, a multiple of 4). */
   options: Uint8Array;
   payload: Uint8Array;

@@ -14,6 +14,8 @@ export const TcpFlag = {
   URG: 0x20,
   ECE: 0x40,
   CWR: 0x80,
+  /** The bit left of CWR (once NS, RFC 3540; AE in AccECN). The flags field is 12 bits wide. */
+  AE: 0x100,
 } as const;
 
 /** One TCP option, in wire order. Emit writes them in exactly this order. */
@@ -32,7 +34,7 @@ export interface TcpRepr {
   dstPort: number;
   seq: Seq;
   ack: Seq;
-  /** OR of TcpFlag bits. */
+  /** OR of TcpFlag bits: the 12 bits after the data offset, reserved bits included (kept as read). */
   flags: number;
   /** The raw 16-bit window field (unscaled). */
   window: number;

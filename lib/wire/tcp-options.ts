@@ -1,0 +1,264 @@
+/**
+ * TCP options (RFC 9293 §3.2, RFC 7323 window scale and timestamps, RFC 2018 SACK): parse to
+ * and emit from the `TcpOption` list in wire order, locate options in place for rewriting,
+ * and read the negotiated values out of a list.
+ *
+ * Parse is lossless for what stacks send: every option keeps its place, unknown kinds keep
+ * their bytes, and the zero padding after an End-of-Option-List is kept as one `eol` per byte
+ * so the header length survives a round trip. (Non-zero bytes after EOL are ignored, as
+ * receivers must; a re-emit writes them as zeros.)
+ */
+import { seq, type Seq } from './seq.ts';
+import type { TcpOption } from './tcp-types.ts';
+import { setU16, setU32, u16, u32 } from './layout.ts';
+import { fail, ok, type WireResult } from './result.ts';
+
+export const TcpOptionKind = {
+  EOL: 0,
+  NOP: 1,
+  MSS: 2,
+  WSCALE: 3,
+  SACK_PERMITTED: 4,
+  SACK: 5,
+  TIMESTAMPS: 8,
+} as const;
+
+/** Fixed lengths of the known options (SACK: 2 + 8 per block). */
+const LEN_MSS = 4;
+const LEN_WSCALE = 3;
+const LEN_SACK_PERMITTED = 2;
+const LEN_TIMESTAMPS = 10;
+const SACK_BLOCK_LEN = 8;
+
+/** RFC 7323 §2.3: a shift above 14 is used as 14. */
+export const MAX_WSCALE = 14;
+
+/** Where one option sits, for rewriting in place. `offset` counts from the start of `bytes` passed in plus `base`. */
+export interface TcpOptionSpan {
+  kind: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * Walk the option area and report each option's kind, offset and length; the single place
+ * that decides whether option lengths are sane. Returns the offset of a bad option, or -1.
+ */
+function walk(b: Uint8Array, visit: (kind: number, at: number, len: number) => void): number {
+  let i = 0;
+  const end = b.length;
+  while (i < end) {
+    const kind = b[i]!;
+    if (kind === TcpOptionKind.EOL) {
+      // Everything after EOL is padding; report it byte by byte.
+      for (; i < end; i++) visit(TcpOptionKind.EOL, i, 1);
+      return -1;
+    }
+    if (kind === TcpOptionKind.NOP) {
+      visit(kind, i, 1);
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return i;
+    const len = b[i + 1]!;
+    if (len < 2 || i + len > end || !lengthFits(kind, len)) return i;
+    visit(kind, i, len);
+    i += len;
+  }
+  return -1;
+}
+
+function lengthFits(kind: number, len: number): boolean {
+  switch (kind) {
+    case TcpOptionKind.MSS:
+      return len === LEN_MSS;
+    case TcpOptionKind.WSCALE:
+      return len === LEN_WSCALE;
+    case TcpOptionKind.SACK_PERMITTED:
+      return len === LEN_SACK_PERMITTED;
+    case TcpOptionKind.TIMESTAMPS:
+      return len === LEN_TIMESTAMPS;
+    case TcpOptionKind.SACK:
+      return len > 2 && (len - 2) % SACK_BLOCK_LEN === 0;
+    default:
+      return true;
+  }
+}
+
+/** Parse an option area (the bytes between the fixed TCP header and the data). Views, no copies. */
+export function parseTcpOptions(b: Uint8Array): WireResult<TcpOption[]> {
+  const out: TcpOption[] = [];
+  const bad = walk(b, (kind, at, len) => out.push(decodeOne(b, kind, at, len)));
+  return bad >= 0 ? fail('bad-option-length', bad) : ok(out);
+}
+
+function decodeOne(b: Uint8Array, kind: number, at: number, len: number): TcpOption {
+  switch (kind) {
+    case TcpOptionKind.EOL:
+      return { kind: 'eol' };
+    case TcpOptionKind.NOP:
+      return { kind: 'nop' };
+    case TcpOptionKind.MSS:
+      return { kind: 'mss', mss: u16(b, at + 2) };
+    case TcpOptionKind.WSCALE:
+      return { kind: 'wscale', shift: b[at + 2]! };
+    case TcpOptionKind.SACK_PERMITTED:
+      return { kind: 'sackOK' };
+    case TcpOptionKind.TIMESTAMPS:
+      return { kind: 'ts', val: u32(b, at + 2), ecr: u32(b, at + 6) };
+    case TcpOptionKind.SACK: {
+      const blocks = [];
+      for (let p = at + 2; p < at + len; p += SACK_BLOCK_LEN) blocks.push({ left: seq(u32(b, p)), right: seq(u32(b, p + 4)) });
+      return { kind: 'sack', blocks };
+    }
+    default:
+      return { kind: 'unknown', code: kind, data: b.subarray(at + 2, at + len) };
+  }
+}
+
+/**
+ * Every option's position, offsets counted from `base` (pass the option area's offset in the
+ * TCP header to get header offsets). For BTCP to rewrite SACK edges and timestamps in place.
+ */
+export function tcpOptionSpans(b: Uint8Array, base = 0): WireResult<TcpOptionSpan[]> {
+  const out: TcpOptionSpan[] = [];
+  const bad = walk(b, (kind, at, length) => {
+    if (kind !== TcpOptionKind.EOL && kind !== TcpOptionKind.NOP) out.push({ kind, offset: base + at, length });
+  });
+  return bad >= 0 ? fail('bad-option-length', base + bad) : ok(out);
+}
+
+/** Bytes one option takes on the wire. */
+export function tcpOptionLen(o: TcpOption): number {
+  switch (o.kind) {
+    case 'eol':
+    case 'nop':
+      return 1;
+    case 'mss':
+      return LEN_MSS;
+    case 'wscale':
+      return LEN_WSCALE;
+    case 'sackOK':
+      return LEN_SACK_PERMITTED;
+    case 'ts':
+      return LEN_TIMESTAMPS;
+    case 'sack':
+      return 2 + SACK_BLOCK_LEN * o.blocks.length;
+    case 'unknown':
+      return 2 + o.data.length;
+  }
+}
+
+/** Bytes the whole list takes, before padding to a multiple of 4. */
+export function tcpOptionsLen(options: readonly TcpOption[]): number {
+  let n = 0;
+  for (const o of options) n += tcpOptionLen(o);
+  return n;
+}
+
+/** Write the options in list order at b[at..]; returns the bytes written (no padding). */
+export function emitTcpOptions(options: readonly TcpOption[], b: Uint8Array, at: number): number {
+  const start = at;
+  for (const o of options) {
+    switch (o.kind) {
+      case 'eol':
+        b[at++] = TcpOptionKind.EOL;
+        break;
+      case 'nop':
+        b[at++] = TcpOptionKind.NOP;
+        break;
+      case 'mss':
+        b[at] = TcpOptionKind.MSS;
+        b[at + 1] = LEN_MSS;
+        setU16(b, at + 2, o.mss);
+        at += LEN_MSS;
+        break;
+      case 'wscale':
+        b[at] = TcpOptionKind.WSCALE;
+        b[at + 1] = LEN_WSCALE;
+        b[at + 2] = o.shift;
+        at += LEN_WSCALE;
+        break;
+      case 'sackOK':
+        b[at] = TcpOptionKind.SACK_PERMITTED;
+        b[at + 1] = LEN_SACK_PERMITTED;
+        at += LEN_SACK_PERMITTED;
+        break;
+      case 'ts':
+        b[at] = TcpOptionKind.TIMESTAMPS;
+        b[at + 1] = LEN_TIMESTAMPS;
+        setU32(b, at + 2, o.val);
+        setU32(b, at + 6, o.ecr);
+        at += LEN_TIMESTAMPS;
+        break;
+      case 'sack': {
+        if (o.blocks.length === 0) throw new RangeError('a SACK option needs at least one block');
+        b[at] = TcpOptionKind.SACK;
+        b[at + 1] = 2 + SACK_BLOCK_LEN * o.blocks.length;
+        at += 2;
+        for (const blk of o.blocks) {
+          setU32(b, at, blk.left);
+          setU32(b, at + 4, blk.right);
+          at += SACK_BLOCK_LEN;
+        }
+        break;
+      }
+      case 'unknown':
+        if (o.data.length > 253) throw new RangeError(`TCP option ${o.code} too long`);
+        b[at] = o.code;
+        b[at + 1] = 2 + o.data.length;
+        b.set(o.data, at + 2);
+        at += 2 + o.data.length;
+        break;
+    }
+  }
+  return at - start;
+}
+
+/** The MSS option's value, if present. */
+export function findMss(options: readonly TcpOption[]): number | undefined {
+  for (const o of options) if (o.kind === 'mss') return o.mss;
+  return undefined;
+}
+
+/** The window-scale shift, if present, clamped to 14 (RFC 7323 §2.3). */
+export function findWscale(options: readonly TcpOption[]): number | undefined {
+  for (const o of options) if (o.kind === 'wscale') return Math.min(o.shift, MAX_WSCALE);
+  return undefined;
+}
+
+export function hasSackPermitted(options: readonly TcpOption[]): boolean {
+  for (const o of options) if (o.kind === 'sackOK') return true;
+  return false;
+}
+
+export function findTimestamps(options: readonly TcpOption[]): { val: number; ecr: number } | undefined {
+  for (const o of options) if (o.kind === 'ts') return { val: o.val, ecr: o.ecr };
+  return undefined;
+}
+
+/** SACK blocks of every SACK option, in order (normally there is one option). */
+export function findSackBlocks(options: readonly TcpOption[]): Array<{ left: Seq; right: Seq }> {
+  const out = [];
+  for (const o of options) if (o.kind === 'sack') out.push(...o.blocks);
+  return out;
+}
+
+/** What a SYN or SYN/ACK offers, in one object (the "initial state" BTCP records). */
+export interface NegotiatedOptions {
+  mss?: number;
+  wscale?: number;
+  sackOK: boolean;
+  ts?: { val: number; ecr: number };
+}
+
+export function negotiatedOptions(options: readonly TcpOption[]): NegotiatedOptions {
+  const out: NegotiatedOptions = { sackOK: hasSackPermitted(options) };
+  const mss = findMss(options);
+  if (mss !== undefined) out.mss = mss;
+  const ws = findWscale(options);
+  if (ws !== undefined) out.wscale = ws;
+  const ts = findTimestamps(options);
+  if (ts !== undefined) out.ts = ts;
+  return out;
+}

@@ -1,1 +1,2 @@
 /** Imports every area's benchmarks so that they register themselves with the suite. */
+import './sim.ts';

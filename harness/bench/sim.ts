@@ -1,0 +1,62 @@
+/**
+ * Scheduler benchmarks (issue 3 goal: at least 2 million events per second with 100 000 timers
+ * pending). The "hold" model: every event re-arms one timer at a random future time, so the
+ * heap stays at the chosen size while events run. Delays come from the seeded RNG (fixed seed).
+ */
+import { registerBenchmarks, cpuSeconds } from './suite.ts';
+import type { BenchResult } from './suite.ts';
+import { Scheduler, SeededRng, US, MS } from '../../lib/sim/index.ts';
+
+function hold(pending: number, events: number): { rate: number; checksum: number } {
+  const s = new Scheduler(pending);
+  const rng = new SeededRng('bench:hold');
+  // Pre-drawn delays keep the RNG out of the measured loop.
+  const delays = new Float64Array(1 << 16);
+  for (let i = 0; i < delays.length; i++) delays[i] = 1 + rng.int(10 * MS);
+  let k = 0;
+  let checksum = 0;
+  const fire = (): void => {
+    checksum = (checksum + s.now()) % 1_000_000_007;
+    s.schedule(delays[k++ & 0xffff]!, fire);
+  };
+  for (let i = 0; i < pending; i++) s.schedule(delays[k++ & 0xffff]!, fire);
+  const secs = cpuSeconds(() => s.runUntilIdle({ maxEvents: events, onLimit: 'stop' }));
+  return { rate: events / secs, checksum };
+}
+
+function rearm(pending: number, events: number): number {
+  // A TCP-like load: each event cancels and re-arms a retransmission timer of some other flow.
+  const s = new Scheduler(pending * 2);
+  const timers = new Array<number>(pending);
+  const rng = new SeededRng('bench:rearm');
+  const pick = new Uint32Array(1 << 16);
+  for (let i = 0; i < pick.length; i++) pick[i] = rng.int(pending);
+  let k = 0;
+  const idle = (): void => {};
+  const fire = (): void => {
+    const j = pick[k++ & 0xffff]!;
+    s.cancel(timers[j]!);
+    timers[j] = s.schedule(200 * MS, idle);
+    s.schedule(10 * US, fire);
+  };
+  for (let i = 0; i < pending; i++) timers[i] = s.schedule(200 * MS + i, idle);
+  s.schedule(0, fire);
+  const secs = cpuSeconds(() => s.runUntilIdle({ maxEvents: events, onLimit: 'stop' }));
+  return events / secs;
+}
+
+registerBenchmarks({
+  area: 'sim',
+  name: 'scheduler',
+  run(): BenchResult[] {
+    hold(100_000, 500_000); // warm-up
+    const big = hold(100_000, 3_000_000);
+    const small = hold(100, 3_000_000);
+    const re = rearm(100_000, 1_000_000);
+    return [
+      { name: 'events/s, 100k pending timers (hold model)', value: big.rate, unit: 'events/s', note: 'goal >= 2,000,000' },
+      { name: 'events/s, 100 pending timers (hold model)', value: small.rate, unit: 'events/s', note: `100k/100 ratio ${(big.rate / small.rate).toFixed(2)}` },
+      { name: 'events/s with cancel+re-arm per event, 100k timers', value: re, unit: 'events/s', note: 'each event: cancel, 2 schedules' },
+    ];
+  },
+});

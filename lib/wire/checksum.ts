@@ -86,15 +86,18 @@ export function pseudoHeaderSum(src: Ipv4Addr | number, dst: Ipv4Addr | number, 
  * RFC 1624 eqn. 3: the checksum after one 16-bit word of the data changes from `oldWord` to
  * `newWord`: HC' = ~(~HC + ~m + m'). Unlike eqn. 2 it never yields 0xFFFF (-0) unless the
  * full recomputation would, so it matches a recomputation bit for bit for any data that is
- * not all zero (IPv4 and TCP-with-pseudo-header data never is).
+ * not all zero (IPv4 and TCP-with-pseudo-header data never is). An unchanged value returns HC
+ * as it was (RFC 1624 erratum 4782), so a stored -0 is never silently turned into +0.
  */
 export function csumUpdate16(hc: number, oldWord: number, newWord: number): number {
+  if (((oldWord ^ newWord) & 0xffff) === 0) return hc;
   const s = (~hc & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
   return ~fold(s) & 0xffff;
 }
 
 /** As csumUpdate16 for a 32-bit field (address, seq/ack number, timestamp) at an even offset. */
 export function csumUpdate32(hc: number, oldValue: number, newValue: number): number {
+  if ((oldValue ^ newValue) === 0) return hc;
   const s =
     (~hc & 0xffff) +
     (~(oldValue >>> 16) & 0xffff) +
@@ -113,6 +116,7 @@ export function csumUpdateBytes(hc: number, before: Uint8Array, after: Uint8Arra
   if (before.length !== after.length) throw new RangeError('csumUpdateBytes: runs differ in length');
   const oldSum = fold(sumBytes(before, 0, before.length, oddOffset));
   const newSum = fold(sumBytes(after, 0, after.length, oddOffset));
+  if (oldSum === newSum) return hc;
   const s = (~hc & 0xffff) + (~oldSum & 0xffff) + newSum;
   return ~fold(s) & 0xffff;
 }

@@ -204,6 +204,8 @@ export function emitTcpOptions(options: readonly TcpOption[], b: Uint8Array, at:
         break;
       }
       case 'unknown':
+        // A known code with odd data is allowed on purpose: conformance scripts craft bad options.
+        if (o.code <= TcpOptionKind.NOP) throw new RangeError(`option code ${o.code} has no length byte`);
         if (o.data.length > 253) throw new RangeError(`TCP option ${o.code} too long`);
         b[at] = o.code;
         b[at + 1] = 2 + o.data.length;

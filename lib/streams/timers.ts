@@ -1,0 +1,34 @@
+/**
+ * Timers for modules: qtimeout / quntimeout on the env's TimeSource. The callback runs as a
+ * top-level STREAMS entry (deferred puts drained after it). Timers still pending when a
+ * module leaves the stream are cancelled by the framework (SVR4 leaves that to close()).
+ */
+import type { TimerId } from '../sim/types.ts';
+import type { Queue } from './queue.ts';
+import { runEntry } from './put.ts';
+import { StreamsError } from './errors.ts';
+import { Errno } from './types.ts';
+
+export function qtimeout(q: Queue, fn: () => void, delay: number): TimerId {
+  const time = q.env.time;
+  if (time === null) throw new StreamsError(Errno.EINVAL, 'qtimeout: the env has no time source');
+  const timers = (q.timers ??= new Set());
+  const id = time.schedule(Math.max(0, delay), () => {
+    timers.delete(id);
+    runEntry(fn);
+  });
+  timers.add(id);
+  return id;
+}
+
+export function quntimeout(q: Queue, id: TimerId): void {
+  if (q.timers === null || !q.timers.delete(id)) return;
+  q.env.time?.cancel(id);
+}
+
+/** Cancel every timer of q (the framework calls it when a module or driver leaves). */
+export function qcanceltimers(q: Queue): void {
+  if (q.timers === null) return;
+  for (const id of q.timers) q.env.time?.cancel(id);
+  q.timers.clear();
+}

@@ -1,2 +1,3 @@
 /** Imports every area's benchmarks so that they register themselves with the suite. */
 import './sim.ts';
+import './wire.ts';

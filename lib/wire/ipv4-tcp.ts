@@ -4,7 +4,7 @@
  * (IP header and TCP pseudo-header) equal to a recomputation.
  */
 import { IpProto, type Ipv4Addr, type Ipv4Repr } from './ip-types.ts';
-import { Ipv4Packet, emitIpv4, ipv4HeaderLen, parseIpv4, type Ipv4ParseOptions } from './ipv4.ts';
+import { Ipv4Packet, emitIpv4Header, ipv4HeaderLen, parseIpv4, type Ipv4ParseOptions } from './ipv4.ts';
 import { fail, ok, type WireResult } from './result.ts';
 import { TcpPacket, emitTcp, parseTcp, tcpBufferLen } from './tcp.ts';
 import type { TcpRepr } from './tcp-types.ts';
@@ -38,7 +38,7 @@ export function encodeIpv4Tcp(ip: Ipv4TcpHeader, tcp: TcpRepr): Uint8Array {
   const hl = ipv4HeaderLen({ options });
   const buf = new Uint8Array(hl + tcpBufferLen(tcp));
   const segLen = emitTcp(tcp, ip.src, ip.dst, buf, hl);
-  const repr: Ipv4Repr = {
+  const header: Omit<Ipv4Repr, 'payload'> = {
     src: ip.src,
     dst: ip.dst,
     protocol: IpProto.TCP,
@@ -47,9 +47,8 @@ export function encodeIpv4Tcp(ip: Ipv4TcpHeader, tcp: TcpRepr): Uint8Array {
     tos: ip.tos ?? 0,
     dontFrag: ip.dontFrag ?? true,
     options,
-    payload: buf.subarray(hl, hl + segLen),
   };
-  emitIpv4(repr, buf);
+  emitIpv4Header(header, segLen, buf);
   return buf;
 }
 

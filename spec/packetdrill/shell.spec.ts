@@ -7,6 +7,7 @@ import { ipv4 } from '../../lib/wire/ip-types.ts';
 
 const LOCAL = ipv4('192.168.0.1');
 const PEER = ipv4('192.0.2.1');
+const ANY = ipv4('0.0.0.0');
 
 function fakeHost(profile: 'linux' | 'freebsd', sockets: SocketInfo[] = []): HostIntrospection & { dropped: string[]; values: Map<string, string> } {
   const values = new Map<string, string>(
@@ -45,7 +46,7 @@ function fakeHost(profile: 'linux' | 'freebsd', sockets: SocketInfo[] = []): Hos
 
 const owner = (fd: number) => ({ command: 'packetdrill', pid: 4242, fd, user: 'root' });
 const SOCKETS: SocketInfo[] = [
-  { state: 'LISTEN', local: { addr: 0, port: 8080 }, remote: { addr: 0, port: 0 }, owner: owner(3), recvQ: 0, sendQ: 0, backlog: { queued: 1, limit: 1 } },
+  { state: 'LISTEN', local: { addr: ANY, port: 8080 }, remote: { addr: ANY, port: 0 }, owner: owner(3), recvQ: 0, sendQ: 0, backlog: { queued: 1, limit: 1 } },
   { state: 'ESTABLISHED', local: { addr: LOCAL, port: 8080 }, remote: { addr: PEER, port: 40000 }, owner: owner(4), recvQ: 10, sendQ: 20, info: 'cubic wscale:7,8 rto:204 mss:1460 cwnd:10' },
   { state: 'TIME-WAIT', local: { addr: LOCAL, port: 8080 }, remote: { addr: PEER, port: 40001 }, recvQ: 0, sendQ: 0 },
   { state: 'SYN-RECEIVED', local: { addr: LOCAL, port: 8080 }, remote: { addr: PEER, port: 40002 }, recvQ: 0, sendQ: 0 },

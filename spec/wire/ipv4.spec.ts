@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ipv4, IpProto, type Ipv4Repr } from '../../lib/wire/ip-types.ts';
-import { Ipv4Packet, emitIpv4, encodeIpv4, ipv4BufferLen, ipv4HeaderLen, parseIpv4 } from '../../lib/wire/ipv4.ts';
+import { Ipv4Packet, emitIpv4, emitIpv4Header, encodeIpv4, ipv4BufferLen, ipv4HeaderLen, parseIpv4 } from '../../lib/wire/ipv4.ts';
 import { arbAddr, arbU16 } from './arbitraries.ts';
 import { REAL_GET, REAL_SYN, hex } from './real-packets.ts';
 
@@ -145,6 +145,14 @@ describe('wire/ipv4', () => {
       expect(buf.subarray(5, 5 + REAL_SYN.length)).to.deep.equal(REAL_SYN);
       expect(buf[4]).to.equal(0xee);
       expect(buf[5 + REAL_SYN.length]).to.equal(0xee);
+    });
+
+    it('writes just the header in front of a payload already in place', () => {
+      const r = must(parseIpv4(REAL_GET));
+      const buf = new Uint8Array(REAL_GET.length);
+      buf.set(r.payload, 20);
+      expect(emitIpv4Header(r, r.payload.length, buf)).to.equal(20);
+      expect(buf).to.deep.equal(REAL_GET);
     });
 
     it('refuses options over 40 bytes, packets over 65535 bytes and short buffers', () => {

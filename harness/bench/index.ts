@@ -1,3 +1,4 @@
 /** Imports every area's benchmarks so that they register themselves with the suite. */
 import './sim.ts';
 import './wire.ts';
+import './handoff.ts';

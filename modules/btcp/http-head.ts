@@ -85,8 +85,9 @@ const COLON = 0x3a;
 const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
 
+/** Bytes as latin1 characters (lines are bounded by maxHeadBytes, well within apply's limit). */
 function latin1(b: Uint8Array, from: number, to: number): string {
-  return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
+  return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
 }
 
 function isToken(b: Uint8Array, from: number, to: number): boolean {

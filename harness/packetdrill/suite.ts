@@ -1,0 +1,91 @@
+/**
+ * Script files in, verdicts out: parse a script with the runner's options, build a fresh host for
+ * it (every script gets its own world and clock), play it, and report. Used by
+ * `handoff conformance` and by the spec that runs spec/conformance/ in `npm test`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Script } from './ast.ts';
+import { buildConfig, parseRunnerArgs } from './options.ts';
+import type { RunConfig } from './options.ts';
+import { parseScript } from './parser.ts';
+import type { ScriptRunResult } from './report.ts';
+import { runScript } from './runner.ts';
+import type { RunnerEnv } from './runner.ts';
+
+/** Builds the world a script runs in, from the script's final configuration. */
+export type HostFactory = (cfg: RunConfig, script: Script) => RunnerEnv | Promise<RunnerEnv>;
+
+function failed(path: string, line: number, message: string): ScriptRunResult {
+  return {
+    path,
+    ok: false,
+    failure: { path, line, kind: 'script', message, recent: [] },
+    virtualNs: 0,
+    events: 0,
+    packetsIn: 0,
+    packetsOut: 0,
+  };
+}
+
+/** Parse, configure and play one script's text. Never throws for a bad script. */
+export async function playScript(source: string, path: string, factory: HostFactory, runnerArgs: string[] = []): Promise<ScriptRunResult> {
+  const args = parseRunnerArgs(runnerArgs);
+  if (!args.ok) return failed(path, 0, args.error);
+  const defines: Record<string, string> = {};
+  const pre = buildConfig([], args.options);
+  if (!pre.ok) return failed(path, 0, pre.error);
+  Object.assign(defines, pre.config.defines);
+
+  const parsed = parseScript(source, { path, defines });
+  if (!parsed.ok) return failed(path, parsed.error.line, `${parsed.error.message} (column ${parsed.error.col})`);
+  const script = parsed.script;
+  const cfg = buildConfig(script.options, args.options);
+  if (!cfg.ok) {
+    const o = script.options.find((x) => x.name === cfg.option);
+    return failed(path, o?.loc.line ?? 0, cfg.error);
+  }
+  const env = await factory(cfg.config, script);
+  return runScript(script, env, cfg.config);
+}
+
+/** Play a script file; helper scripts it names are read relative to its directory. */
+export async function playFile(path: string, factory: HostFactory, runnerArgs: string[] = []): Promise<ScriptRunResult> {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (e) {
+    return failed(path, 0, `cannot read script: ${(e as Error).message}`);
+  }
+  const dir = dirname(resolve(path));
+  const withFiles: HostFactory = async (cfg, script) => {
+    const env = await factory(cfg, script);
+    return {
+      ...env,
+      readFile: (p: string) => {
+        try {
+          return readFileSync(resolve(dir, p), 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  };
+  return playScript(source, path, withFiles, runnerArgs);
+}
+
+/** The .pkt files named: a file itself, or every .pkt under a directory, sorted. */
+export function findScripts(path: string): string[] {
+  const st = statSync(path);
+  if (st.isFile()) return [path];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.pkt')) out.push(p);
+    }
+  };
+  walk(path);
+  return out;
+}

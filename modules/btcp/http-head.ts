@@ -132,7 +132,8 @@ function listMembers(values: string[]): string[] {
  * next request on the connection.
  */
 export class HeadParser {
-  private readonly buf: Uint8Array;
+  /** Grows on demand up to maxHeadBytes: most heads are a few hundred bytes. */
+  private buf = new Uint8Array(0);
   private len = 0;
   private lineStart = 0;
   /** Offset of the request line's first byte (after skipped empty lines), or -1 before it. */
@@ -144,7 +145,6 @@ export class HeadParser {
   private final: HeadOutcome | null = null;
 
   constructor(readonly limits: HeadLimits = DEFAULT_HEAD_LIMITS) {
-    this.buf = new Uint8Array(limits.maxHeadBytes);
   }
 
   /** Bytes taken so far (at most maxHeadBytes). */
@@ -166,13 +166,16 @@ export class HeadParser {
     while (pos < chunk.length) {
       const lf = chunk.indexOf(LF, pos);
       const end = lf < 0 ? chunk.length : lf + 1;
-      const room = this.buf.length - this.len;
+      const max = this.limits.maxHeadBytes;
+      const room = max - this.len;
       if (end - pos > room) {
         // The head cannot fit, whatever comes next. Keep what fits to report an earlier fault.
+        this.reserve(max);
         this.buf.set(chunk.subarray(pos, pos + room), this.len);
         this.len += room;
-        return this.finish(this.earlyFault() ?? { kind: 'too-large', limit: 'head-bytes', max: this.buf.length });
+        return this.finish(this.earlyFault() ?? { kind: 'too-large', limit: 'head-bytes', max });
       }
+      this.reserve(this.len + end - pos);
       this.buf.set(chunk.subarray(pos, end), this.len);
       this.len += end - pos;
       pos = end;
@@ -185,6 +188,13 @@ export class HeadParser {
     }
     const early = this.earlyFault();
     return early ? this.finish(early) : INCOMPLETE;
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.buf.length) return;
+    const grown = new Uint8Array(Math.min(this.limits.maxHeadBytes, Math.max(size, 512, 2 * this.buf.length)));
+    grown.set(this.buf.subarray(0, this.len));
+    this.buf = grown;
   }
 
   private finish(o: HeadOutcome): HeadOutcome {

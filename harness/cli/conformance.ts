@@ -1,0 +1,114 @@
+/**
+ * `handoff conformance <file.pkt|dir>... [--profile linux|freebsd] [--check] [--quiet]
+ *  [packetdrill options]`: plays packetdrill scripts against the emulated TCP. Prints one line
+ * per script and ends with "N passed, N failed"; failure reports (script line, expected, got,
+ * last packets) go to stderr. Exit status 0 only if every script passed.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from './command.ts';
+import { CliError } from './command.ts';
+import { defaultHostFactory } from '../packetdrill/hosts.ts';
+import { buildConfig, parseRunnerArgs } from '../packetdrill/options.ts';
+import { parseScript } from '../packetdrill/parser.ts';
+import { formatFailure } from '../packetdrill/report.ts';
+import type { ScriptRunResult } from '../packetdrill/report.ts';
+import { findScripts, playFile } from '../packetdrill/suite.ts';
+import type { HostFactory } from '../packetdrill/suite.ts';
+import { readFileSync } from 'node:fs';
+
+export interface ConformanceIo {
+  factory: HostFactory | null;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+function checkOnly(path: string, runnerArgs: string[]): ScriptRunResult {
+  const base = { path, virtualNs: 0, events: 0, packetsIn: 0, packetsOut: 0 };
+  const fail = (line: number, message: string): ScriptRunResult => ({ ...base, ok: false, failure: { path, line, kind: 'script', message, recent: [] } });
+  const args = parseRunnerArgs(runnerArgs);
+  if (!args.ok) return fail(0, args.error);
+  const pre = buildConfig([], args.options);
+  if (!pre.ok) return fail(0, pre.error);
+  const parsed = parseScript(readFileSync(path, 'utf8'), { path, defines: pre.config.defines });
+  if (!parsed.ok) return fail(parsed.error.line, `${parsed.error.message} (column ${parsed.error.col})`);
+  const cfg = buildConfig(parsed.script.options, args.options);
+  if (!cfg.ok) return fail(parsed.script.options.find((o) => o.name === cfg.option)?.loc.line ?? 0, cfg.error);
+  const unsupported = parsed.script.events.find((e) => e.kind === 'code' || e.kind === 'unsupported');
+  if (unsupported) return fail(unsupported.loc.line, `unsupported construct: ${unsupported.text}`);
+  return { ...base, ok: true, events: parsed.script.events.length };
+}
+
+export function makeConformanceCommand(io: ConformanceIo): Command {
+  return {
+    name: 'conformance',
+    summary: 'play packetdrill scripts (<file.pkt|dir>...) against the emulated TCP; --profile linux|freebsd',
+    async run(argv) {
+      const paths: string[] = [];
+      const runnerArgs: string[] = [];
+      let profile = 'linux';
+      let check = false;
+      let quiet = false;
+      for (let i = 0; i < argv.length; i++) {
+        const a = argv[i]!;
+        if (a === '--profile') {
+          const v = argv[++i];
+          if (v !== 'linux' && v !== 'freebsd') throw new CliError(`--profile must be linux or freebsd, not ${v ?? 'nothing'}`, 2);
+          profile = v;
+        } else if (a.startsWith('--profile=')) {
+          profile = a.slice('--profile='.length);
+        } else if (a === '--check') {
+          check = true;
+        } else if (a === '--quiet' || a === '-q') {
+          quiet = true;
+        } else if (a === '-D' || a === '--define') {
+          const v = argv[++i];
+          if (v === undefined) throw new CliError(`${a} needs NAME=VALUE`, 2);
+          runnerArgs.push('-D', v);
+        } else if (a.startsWith('-')) {
+          runnerArgs.push(a);
+        } else {
+          paths.push(a);
+        }
+      }
+      runnerArgs.unshift(`--profile=${profile}`);
+      const opts = parseRunnerArgs(runnerArgs);
+      if (!opts.ok) throw new CliError(opts.error, 2);
+      const cfg = buildConfig([], opts.options);
+      if (!cfg.ok) throw new CliError(cfg.error, 2);
+      if (paths.length === 0) throw new CliError('usage: handoff conformance <file.pkt|dir>... [--profile linux|freebsd] [--check]', 2);
+
+      const files: string[] = [];
+      for (const p of paths) {
+        if (!existsSync(p)) throw new CliError(`no such file or directory: ${p}`);
+        files.push(...findScripts(p));
+      }
+      if (files.length === 0) throw new CliError(`no .pkt scripts under ${paths.join(', ')}`);
+      if (!check && io.factory === null) {
+        throw new CliError('no emulated host to run scripts against yet (it needs the socket call layer); --check parses and validates them');
+      }
+
+      let passed = 0;
+      let failed = 0;
+      for (const f of files) {
+        const r = check ? checkOnly(f, runnerArgs) : await playFile(f, io.factory!, runnerArgs);
+        if (r.ok) {
+          passed++;
+          io.out(`PASS ${f}\n`);
+        } else {
+          failed++;
+          const fl = r.failure!;
+          io.out(`FAIL ${f}${fl.line ? `:${fl.line}` : ''}: ${fl.message}\n`);
+          if (!quiet) io.err(formatFailure(fl) + '\n\n');
+        }
+      }
+      io.out(`${passed} passed, ${failed} failed\n`);
+      return failed === 0 ? 0 : 1;
+    },
+  };
+}
+
+export const conformanceCommand: Command = makeConformanceCommand({
+  factory: defaultHostFactory,
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+});

@@ -1,0 +1,294 @@
+/**
+ * SEGMENT ARRIVES for a connection that has a TCB (RFC 9293 §3.10.7.3-4), in the RFC's
+ * order: PAWS (RFC 7323 §5.3), sequence number, RST (with RFC 5961 §3), SYN (RFC 5961 §4),
+ * ACK (RFC 5961 §5), URG, segment text, FIN. LISTEN is in listen.ts, CLOSED in stack.ts.
+ */
+import { seqAdd, seqDiff, seqLe, seqLt, type Seq } from '../../lib/wire/seq.ts';
+import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
+import { becomeEstablished, sendSynAck, synSentInput } from './connect.ts';
+import type { TcpEndpoint } from './endpoint.ts';
+import { readOptions, type ReceivedOptions } from './options.ts';
+import { acceptText, rcvWnd } from './rcv.ts';
+import { ackAcceptable, output, processAck } from './snd.ts';
+import { TcpState, acceptsText } from './state.ts';
+import { setCloseTimer } from './timer.ts';
+
+const EMPTY = new Uint8Array(0);
+/** RFC 7323 §5.5: TS.Recent older than 24 days is invalid. */
+const PAWS_IDLE = 24 * 24 * 3600 * 1e9;
+
+/** §3.10.7.4 acceptability test. */
+export function seqAcceptable(s: Seq, len: number, rcvNxt: Seq, wnd: number): boolean {
+  if (len === 0) {
+    if (wnd === 0) return s === rcvNxt;
+    return seqLe(rcvNxt, s) && seqDiff(s, rcvNxt) < wnd;
+  }
+  if (wnd === 0) return false;
+  const last = seqAdd(s, len - 1);
+  return (seqLe(rcvNxt, s) && seqDiff(s, rcvNxt) < wnd) || (seqLe(rcvNxt, last) && seqDiff(last, rcvNxt) < wnd);
+}
+
+export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
+  const stack = ep.stack;
+  const mib = stack.mib;
+  const p = ep.profile;
+  const now = stack.now;
+  const o = readOptions(seg.options, stack.scratchOptions);
+  const f = seg.flags;
+  ep.segsIn++;
+
+  if (ep.state === TcpState.SYN_SENT) {
+    if (synSentInput(ep, seg, o)) {
+      // Data or FIN on the SYN/ACK continues at the sixth step (§3.10.7.3).
+      textAndFin(ep, o, seqAdd(seg.seq, 1), seg.payload, (f & TcpFlag.FIN) !== 0);
+    }
+    return;
+  }
+
+  const syn = (f & TcpFlag.SYN) !== 0;
+  const rst = (f & TcpFlag.RST) !== 0;
+  let fin = (f & TcpFlag.FIN) !== 0;
+  let payload = seg.payload;
+
+  // A retransmitted SYN while we wait for the final ACK: repeat the SYN/ACK.
+  if (ep.state === TcpState.SYN_RECEIVED && syn && !(f & TcpFlag.ACK) && !rst && seg.seq === ep.irs) {
+    if (stack.oowAllowed(ep, false)) sendSynAck(ep);
+    return;
+  }
+
+  // RFC 7323 §5.3 PAWS, before the sequence number check (R1-R3).
+  if (ep.tsOn && !rst) {
+    if (!o.hasTs) {
+      if (p.dropMissingTs) {
+        mib.TCPMissingTsDrop++;
+        return;
+      }
+    } else if (((o.tsVal - ep.tsRecent) | 0) < 0 && now - ep.tsRecentAge < PAWS_IDLE) {
+      mib.PAWSEstab++;
+      stack.oowAck(ep, payload.length > 0, 'paws');
+      return;
+    }
+  }
+
+  // First: sequence number.
+  const segLen = payload.length + (syn ? 1 : 0) + (fin ? 1 : 0);
+  const wnd = rcvWnd(ep);
+  if (!seqAcceptable(seg.seq, segLen, ep.rcvNxt, wnd)) {
+    if (wnd === 0 && seg.seq === ep.rcvNxt && !syn) {
+      // §3.10.7.4: with a zero window, still process the ACK, URG and RST of the segment.
+      if (payload.length > 0) mib.TCPZeroWindowDrop++;
+      payload = EMPTY;
+      fin = false;
+      ep.ackNow = true;
+    } else {
+      if (rst) return;
+      if (syn && p.rfc5961) {
+        mib.TCPSYNChallenge++;
+        stack.challengeAck(ep, false);
+        return;
+      }
+      if (payload.length > 0 && seqLe(seqAdd(seg.seq, payload.length), ep.rcvNxt) && ep.sackOn && p.dsack) {
+        // RFC 2883 §4.1: report the duplicate in a D-SACK block.
+        ep.dsack = { left: seg.seq, right: seqAdd(seg.seq, payload.length) };
+        mib.TCPDSACKOldSent++;
+      }
+      if (ep.state === TcpState.TIME_WAIT && fin) setCloseTimer(ep, now + p.timeWait);
+      stack.oowAck(ep, payload.length > 0, 'seq');
+      return;
+    }
+  }
+
+  // RFC 7323 §4.3: remember the peer's timestamp for echoing.
+  if (ep.tsOn && o.hasTs && seqLe(seg.seq, ep.lastAckSent) && ((o.tsVal - ep.tsRecent) | 0) >= 0) {
+    ep.tsRecent = o.tsVal;
+    ep.tsRecentAge = now;
+  }
+  ep.lastRcvTime = now;
+  ep.keepProbes = 0;
+
+  // Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge ACK).
+  if (rst) {
+    if (!p.rfc5961 || seg.seq === ep.rcvNxt) resetArrived(ep);
+    else stack.challengeAck(ep, false);
+    return;
+  }
+
+  // Fourth: SYN in a synchronized state (RFC 5961 §4.2: always a challenge ACK).
+  if (syn) {
+    if (p.rfc5961) {
+      mib.TCPSYNChallenge++;
+      stack.challengeAck(ep, false);
+    } else {
+      ep.abortWithRst('ECONNRESET');
+    }
+    return;
+  }
+
+  // Fifth: ACK.
+  if (!(f & TcpFlag.ACK)) return;
+  if (ep.state === TcpState.SYN_RECEIVED) {
+    if (!ackAcceptable(ep, seg.ack)) {
+      stack.replyRst(ep.localAddr, ep.remoteAddr, seg);
+      return;
+    }
+    const l = ep.listener;
+    if (ep.passive && l && l.acceptQueueFull()) {
+      mib.ListenOverflows++;
+      mib.ListenDrops++;
+      if (p.abortOnOverflow) {
+        stack.replyRst(ep.localAddr, ep.remoteAddr, seg);
+        ep.drop(null);
+      }
+      return;
+    }
+    ep.sndUna = seqAdd(ep.iss, 1);
+    ep.sndWnd = seg.window * 2 ** ep.sndWscale;
+    ep.maxSndWnd = ep.sndWnd;
+    ep.sndWl1 = seg.seq;
+    ep.sndWl2 = seg.ack;
+    becomeEstablished(ep);
+    if (ep.passive && l) l.childEstablished(ep);
+    else stack.post(ep, 'established');
+    if (ep.finQueued) stack.setState(ep, TcpState.FIN_WAIT_1);
+  }
+  if (!processAck(ep, seg, o, payload.length)) return;
+  if (ep.state === TcpState.CLOSED) return;
+  const finAcked = ep.finSent && ep.sndUna === ep.sndMax;
+  switch (ep.state) {
+    case TcpState.FIN_WAIT_1:
+      if (finAcked) {
+        stack.setState(ep, TcpState.FIN_WAIT_2);
+        if (ep.orphan) setCloseTimer(ep, now + p.finWait2Timeout);
+      }
+      break;
+    case TcpState.CLOSING:
+      if (finAcked) enterTimeWait(ep);
+      break;
+    case TcpState.LAST_ACK:
+      if (finAcked) {
+        ep.drop(null);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+
+  // Sixth: URG — parsed and kept; the data stays inline (SO_OOBINLINE behaviour).
+  if (f & TcpFlag.URG && acceptsText(ep.state)) {
+    const up = seqAdd(seg.seq, seg.urgent);
+    if (!ep.hasUrgent || seqLt(ep.rcvUp, up)) ep.rcvUp = up;
+    ep.hasUrgent = true;
+    mib.TCPUrgentSeen++;
+  }
+
+  textAndFin(ep, o, seg.seq, payload, fin);
+}
+
+/** Seventh and eighth steps: segment text, then FIN. Ends by sending what is due. */
+function textAndFin(ep: TcpEndpoint, o: ReceivedOptions, start: Seq, payload: Uint8Array, finFlag: boolean): void {
+  const stack = ep.stack;
+  let s = start;
+  let data = payload;
+  let fin = finFlag;
+  // Trim what lies before RCV.NXT (reporting it as D-SACK) and beyond the window.
+  const skip = seqDiff(ep.rcvNxt, s);
+  if (skip > 0) {
+    const dup = Math.min(skip, data.length);
+    if (dup > 0 && ep.sackOn && ep.profile.dsack) {
+      ep.dsack = { left: s, right: seqAdd(s, dup) };
+      stack.mib.TCPDSACKOldSent++;
+    }
+    if (skip > data.length) fin = false;
+    data = data.subarray(Math.min(skip, data.length));
+    s = ep.rcvNxt;
+  }
+  const room = seqDiff(seqAdd(ep.rcvNxt, rcvWnd(ep)), s);
+  if (data.length > room) {
+    data = data.subarray(0, Math.max(0, room));
+    fin = false;
+  }
+  if ((data.length > 0 || fin) && acceptsText(ep.state)) {
+    if (ep.orphan && data.length > 0) {
+      // Data for a socket nobody will read: reset (Linux TCPAbortOnData, BSD likewise).
+      stack.mib.TCPAbortOnData++;
+      ep.abortWithRst(null);
+      return;
+    }
+    const finNow = acceptText(ep, s, data, fin, o.tsEcr);
+    if (finNow) finArrived(ep);
+  } else if (data.length > 0) {
+    // Text after the peer's FIN (CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT) is ignored.
+    ep.ackNow = true;
+  }
+  if (ep.state !== TcpState.CLOSED) output(ep);
+}
+
+/** Eighth step: the peer's FIN, reached in sequence. */
+function finArrived(ep: TcpEndpoint): void {
+  const stack = ep.stack;
+  ep.finReceived = true;
+  ep.rcvNxt = seqAdd(ep.rcvNxt, 1);
+  ep.ackNow = true;
+  ep.reasm?.clear();
+  stack.post(ep, 'peerClosed');
+  switch (ep.state) {
+    case TcpState.SYN_RECEIVED:
+    case TcpState.ESTABLISHED:
+      stack.setState(ep, TcpState.CLOSE_WAIT);
+      break;
+    case TcpState.FIN_WAIT_1:
+      if (ep.finSent && ep.sndUna === ep.sndMax) enterTimeWait(ep);
+      else stack.setState(ep, TcpState.CLOSING);
+      break;
+    case TcpState.FIN_WAIT_2:
+      enterTimeWait(ep);
+      break;
+    default:
+      break;
+  }
+}
+
+/** TIME-WAIT: hold the TCB for the profile's 2*MSL, freeing everything else now. */
+export function enterTimeWait(ep: TcpEndpoint): void {
+  const now = ep.stack.now;
+  ep.stack.setState(ep, TcpState.TIME_WAIT);
+  ep.rtoAt = Number.POSITIVE_INFINITY;
+  ep.persistAt = Number.POSITIVE_INFINITY;
+  ep.keepAt = Number.POSITIVE_INFINITY;
+  ep.sndBuf.clear();
+  ep.reasm = null;
+  ep.sackBoard = null;
+  setCloseTimer(ep, now + ep.profile.timeWait);
+}
+
+/** A valid RST arrived (§3.10.7.4 second step). */
+function resetArrived(ep: TcpEndpoint): void {
+  const mib = ep.stack.mib;
+  switch (ep.state) {
+    case TcpState.SYN_RECEIVED:
+      mib.AttemptFails++;
+      // A passive open returns to LISTEN (the embryonic TCB goes); an active one is refused.
+      ep.drop(ep.passive ? null : 'ECONNREFUSED');
+      return;
+    case TcpState.ESTABLISHED:
+    case TcpState.CLOSE_WAIT:
+      mib.EstabResets++;
+      ep.drop('ECONNRESET');
+      return;
+    case TcpState.FIN_WAIT_1:
+    case TcpState.FIN_WAIT_2:
+      ep.drop('ECONNRESET');
+      return;
+    case TcpState.TIME_WAIT:
+      if (ep.profile.rfc1337) {
+        mib.TCPRSTIgnoredTimeWait++;
+        return;
+      }
+      mib.TWKilled++;
+      ep.drop(null);
+      return;
+    default:
+      ep.drop(null);
+  }
+}

@@ -1,0 +1,499 @@
+/**
+ * One TCP instance (a host's TCP): the connection table and demultiplexing, listeners,
+ * ports, the timer heap, MIB counters and the event queue toward users. Pure: segments come
+ * in as parsed TcpRepr with their IP addresses and a `now`; segments go out through
+ * `env.output`; nothing here reads a clock or touches a device.
+ *
+ * Entry points (input, onTimer, user calls on endpoints and listeners) bracket their work
+ * with enter()/leave(); user events are queued meanwhile and delivered on the outermost
+ * leave(), so handlers never run in the middle of segment processing.
+ */
+import type { Rng } from '../../lib/sim/types.ts';
+import type { Time } from '../../lib/sim/time.ts';
+import type { Ipv4Addr } from '../../lib/wire/ip-types.ts';
+import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
+import { startConnect } from './connect.ts';
+import { TcpEndpoint } from './endpoint.ts';
+import { NO_HANDLER, NO_LISTEN_HANDLER, type TcpErrno, type TcpHandler, type TcpListenHandler } from './events.ts';
+import { segmentArrives } from './input.ts';
+import { IsnGenerator } from './isn.ts';
+import { TcpListener } from './listen.ts';
+import { TcpMib } from './mib.ts';
+import { emptyReceivedOptions, readOptions, type ReceivedOptions } from './options.ts';
+import { withSysctl, type SysctlMap, type TcpProfile } from './profile.ts';
+import { freebsdSysctlMap } from './profiles/freebsd.ts';
+import { linuxProfile, linuxSysctlMap } from './profiles/linux.ts';
+import { ChallengeLimiter, challengeAck, oowAck, oowAllowed } from './rfc5961.ts';
+import { rstFor } from './rst.ts';
+import { TcpState } from './state.ts';
+import { TimerHeap } from './timer-heap.ts';
+import { deadline, runTimers } from './timer.ts';
+
+const NEVER = Number.POSITIVE_INFINITY;
+
+/** What the stack needs from its surroundings. */
+export interface TcpEnv {
+  /** Send one segment from `src` to `dst` (the caller adds IP, computes checksums). */
+  output(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, ttl: number): void;
+  /** Path MTU between two addresses (default 1500). */
+  mtu?(local: Ipv4Addr, remote: Ipv4Addr): number;
+  /** A connection changed state (for traces). */
+  stateChanged?(ep: TcpEndpoint, from: TcpState, to: TcpState): void;
+  /** The earliest timer deadline moved earlier: call onTimer() at `at`. */
+  wakeAt?(at: Time): void;
+}
+
+export interface TcpStackOptions {
+  env: TcpEnv;
+  /** Seeds the ISN / timestamp / port secrets (RFC 6528). */
+  rng: Rng;
+  profile?: TcpProfile;
+  /** The sysctl names this stack answers to (defaults to the profile's own map when known). */
+  sysctlMap?: SysctlMap;
+}
+
+export interface ConnectParams {
+  localAddr: Ipv4Addr;
+  /** 0 picks an ephemeral port. */
+  localPort?: number;
+  remoteAddr: Ipv4Addr;
+  remotePort: number;
+  /** Path MTU (defaults to env.mtu or 1500). */
+  mtu?: number;
+  handler?: TcpHandler;
+  user?: unknown;
+  /** Options to set before the SYN goes out. */
+  setup?: (ep: TcpEndpoint) => void;
+}
+
+type EventKind = 'established' | 'readable' | 'writable' | 'peerClosed' | 'drained' | 'closed';
+
+interface PendingEvent {
+  ep: TcpEndpoint | null;
+  kind: EventKind | 'error' | 'connection';
+  err: TcpErrno | null;
+  listener: TcpListener | null;
+}
+
+type Slot = TcpEndpoint | Map<number, TcpEndpoint>;
+
+function localKey(addr: number, port: number): number {
+  return (addr >>> 0) * 65536 + port;
+}
+
+export class TcpStack {
+  profile: TcpProfile;
+  sysctlMap: SysctlMap;
+  readonly mib = new TcpMib();
+  readonly isnGen: IsnGenerator;
+  readonly env: TcpEnv;
+  /** Virtual time of the current entry point. */
+  now: Time = 0;
+  /** Scratch space for option parsing (segments are processed one at a time). */
+  readonly scratchOptions: ReceivedOptions = emptyReceivedOptions();
+
+  /** remote (addr, port) → endpoint, or a map by local (addr, port) when several share it. */
+  private readonly conns = new Map<number, Slot>();
+  private connCount = 0;
+  private readonly listeners = new Map<number, TcpListener>();
+  /** Ports held by bind() (driver-managed), with reference counts. */
+  private readonly boundPorts = new Map<number, number>();
+  /** Connections per local port (a bind() to a port in use fails without reuse). */
+  private readonly connPorts = new Map<number, number>();
+  private portCounter = 0;
+  private readonly timers = new TimerHeap();
+  private readonly limiter = new ChallengeLimiter();
+  private depth = 0;
+  private events: PendingEvent[] = [];
+  private reportedWake = NEVER;
+
+  constructor(opts: TcpStackOptions) {
+    this.env = opts.env;
+    this.profile = opts.profile ?? linuxProfile;
+    this.sysctlMap =
+      opts.sysctlMap ?? (this.profile.name === 'linux' ? linuxSysctlMap : this.profile.name === 'freebsd' ? freebsdSysctlMap : {});
+    this.isnGen = new IsnGenerator(opts.rng);
+  }
+
+  // ------------------------------------------------------------ entry bracketing
+
+  enter(now: Time): void {
+    if (now > this.now) this.now = now;
+    this.depth++;
+  }
+
+  leave(): void {
+    if (--this.depth > 0) return;
+    this.depth = 1;
+    try {
+      for (let i = 0; i < this.events.length; i++) this.dispatch(this.events[i]!);
+    } finally {
+      this.events = [];
+      this.depth = 0;
+    }
+    const top = this.timers.peek();
+    if (top < this.reportedWake || this.reportedWake <= this.now) {
+      this.reportedWake = top;
+      if (top !== NEVER) this.env.wakeAt?.(top);
+    }
+  }
+
+  post(ep: TcpEndpoint, kind: EventKind): void {
+    this.events.push({ ep, kind, err: null, listener: null });
+  }
+
+  postError(ep: TcpEndpoint, err: TcpErrno): void {
+    this.events.push({ ep, kind: 'error', err, listener: null });
+  }
+
+  postConnection(l: TcpListener, child: TcpEndpoint): void {
+    this.events.push({ ep: child, kind: 'connection', err: null, listener: l });
+  }
+
+  private dispatch(e: PendingEvent): void {
+    const ep = e.ep!;
+    if (e.kind === 'connection') {
+      const l = e.listener!;
+      if (!l.closed && ep.listener === l) l.handler.connection?.(l, ep);
+      return;
+    }
+    const h = ep.handler;
+    switch (e.kind) {
+      case 'established':
+        h.established?.(ep);
+        break;
+      case 'readable':
+        if (ep.rcvBuf.length > 0) h.readable?.(ep);
+        break;
+      case 'writable':
+        h.writable?.(ep);
+        break;
+      case 'peerClosed':
+        h.peerClosed?.(ep);
+        break;
+      case 'drained':
+        h.drained?.(ep);
+        break;
+      case 'error':
+        h.error?.(ep, e.err!);
+        break;
+      case 'closed':
+        h.closed?.(ep);
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------ segments in
+
+  /** A segment for this host arrived (checksum already verified by the caller). */
+  input(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, now: Time): void {
+    this.enter(now);
+    this.mib.InSegs++;
+    let ep = this.lookup(dst, seg.dstPort, src, seg.srcPort);
+    if (ep && ep.state === TcpState.TIME_WAIT && this.timeWaitReuse(ep, seg)) {
+      this.mib.TCPTimeWaitReuse++;
+      this.destroy(ep);
+      ep = null;
+    }
+    if (ep) {
+      segmentArrives(ep, seg);
+      if (ep.registered) this.reschedule(ep);
+    } else {
+      const l = this.findListener(dst, seg.dstPort);
+      if (l) l.input(src, dst, seg);
+      else this.replyRst(dst, src, seg);
+    }
+    this.leave();
+  }
+
+  /**
+   * RFC 9293 §3.6.1 / RFC 6191: a new SYN may take over a TIME-WAIT connection when its
+   * sequence number (or timestamp) is beyond the old incarnation's and someone listens.
+   */
+  private timeWaitReuse(ep: TcpEndpoint, seg: TcpRepr): boolean {
+    const f = seg.flags;
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) !== TcpFlag.SYN) return false;
+    if (!this.findListener(ep.localAddr, ep.localPort)) return false;
+    const o = readOptions(seg.options, this.scratchOptions);
+    if (ep.tsOn && o.hasTs) return ((o.tsVal - ep.tsRecent) | 0) > 0;
+    return ((seg.seq - ep.rcvNxt) | 0) > 0;
+  }
+
+  /** Answer a segment that has no connection with a RST (§3.10.7.1). */
+  replyRst(local: Ipv4Addr, remote: Ipv4Addr, seg: TcpRepr): void {
+    const r = rstFor(seg);
+    if (!r) return;
+    this.mib.OutRsts++;
+    this.mib.OutSegs++;
+    this.env.output(local, remote, r, this.profile.ttl);
+  }
+
+  /** Send a segment of `ep`. */
+  transmit(ep: TcpEndpoint, seg: TcpRepr): void {
+    this.mib.OutSegs++;
+    this.env.output(ep.localAddr, ep.remoteAddr, seg, this.profile.ttl);
+  }
+
+  // ------------------------------------------------------------ RFC 5961 budgets
+
+  challengeAck(ep: TcpEndpoint, hasData: boolean): void {
+    challengeAck(ep, this.limiter, hasData);
+  }
+
+  oowAck(ep: TcpEndpoint, hasData: boolean, why: 'seq' | 'paws'): void {
+    oowAck(ep, hasData, why);
+  }
+
+  oowAllowed(ep: TcpEndpoint, hasData: boolean): boolean {
+    return oowAllowed(ep, hasData);
+  }
+
+  // ------------------------------------------------------------ user calls
+
+  /** Active OPEN. Fails with EADDRINUSE when the 4-tuple is taken or no port is free. */
+  connect(params: ConnectParams, now: Time): TcpEndpoint | 'EADDRINUSE' | 'EADDRNOTAVAIL' {
+    this.enter(now);
+    try {
+      const { localAddr, remoteAddr, remotePort } = params;
+      let port = params.localPort ?? 0;
+      if (port === 0) {
+        const p = this.ephemeralPort(localAddr, remoteAddr, remotePort);
+        if (p === 0) return 'EADDRNOTAVAIL';
+        port = p;
+      } else if (this.lookup(localAddr, port, remoteAddr, remotePort)) {
+        return 'EADDRINUSE';
+      }
+      const ep = new TcpEndpoint(this, localAddr, port, remoteAddr, remotePort);
+      ep.handler = params.handler ?? NO_HANDLER;
+      ep.user = params.user ?? null;
+      ep.mtu = params.mtu ?? this.mtuFor(localAddr, remoteAddr);
+      params.setup?.(ep);
+      this.register(ep);
+      startConnect(ep);
+      this.reschedule(ep);
+      return ep;
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** Passive OPEN on (addr, port); addr 0 listens on every local address. */
+  listen(addr: Ipv4Addr, port: number, backlog: number, handler: TcpListenHandler = NO_LISTEN_HANDLER): TcpListener | 'EADDRINUSE' {
+    const key = localKey(addr, port);
+    if (this.listeners.has(key)) return 'EADDRINUSE';
+    if (addr === 0) {
+      for (const l of this.listeners.values()) if (l.localPort === port) return 'EADDRINUSE';
+    } else if (this.listeners.has(localKey(0, port))) {
+      return 'EADDRINUSE';
+    }
+    const l = new TcpListener(this, addr, port, backlog);
+    l.handler = handler;
+    this.listeners.set(key, l);
+    return l;
+  }
+
+  unlisten(l: TcpListener): void {
+    const key = localKey(l.localAddr, l.localPort);
+    if (this.listeners.get(key) === l) this.listeners.delete(key);
+  }
+
+  findListener(addr: Ipv4Addr, port: number): TcpListener | null {
+    return this.listeners.get(localKey(addr, port)) ?? this.listeners.get(localKey(0, port)) ?? null;
+  }
+
+  // ------------------------------------------------------------ ports
+
+  /**
+   * bind(): hold `port` (0 = pick an ephemeral one). Fails when a listener or another
+   * binding holds it, or (without reuseAddr) when connections still use it.
+   */
+  bindPort(port: number, reuseAddr = false): number | 'EADDRINUSE' | 'EADDRNOTAVAIL' {
+    if (port === 0) {
+      const p = this.profile;
+      const n = p.ephemeralHigh - p.ephemeralLow + 1;
+      for (let i = 0; i < n; i++) {
+        const cand = p.ephemeralLow + ((this.portCounter + i) % n);
+        if (!this.boundPorts.has(cand) && !this.connPorts.has(cand) && !this.portListened(cand)) {
+          this.portCounter += i + 1;
+          this.boundPorts.set(cand, 1);
+          return cand;
+        }
+      }
+      return 'EADDRNOTAVAIL';
+    }
+    if (this.boundPorts.has(port) && !reuseAddr) return 'EADDRINUSE';
+    if (this.portListened(port)) return 'EADDRINUSE';
+    if (this.connPorts.has(port) && !reuseAddr) return 'EADDRINUSE';
+    this.boundPorts.set(port, (this.boundPorts.get(port) ?? 0) + 1);
+    return port;
+  }
+
+  releasePort(port: number): void {
+    const n = this.boundPorts.get(port);
+    if (n === undefined) return;
+    if (n <= 1) this.boundPorts.delete(port);
+    else this.boundPorts.set(port, n - 1);
+  }
+
+  private portListened(port: number): boolean {
+    for (const l of this.listeners.values()) if (l.localPort === port) return true;
+    return false;
+  }
+
+  /** RFC 6056 algorithm 3: a keyed offset per destination, then the first free port. */
+  private ephemeralPort(local: Ipv4Addr, remote: Ipv4Addr, remotePort: number): number {
+    const p = this.profile;
+    const n = p.ephemeralHigh - p.ephemeralLow + 1;
+    const offset = this.isnGen.portOffset(local, remote, remotePort);
+    for (let i = 0; i < n; i++) {
+      const port = p.ephemeralLow + ((offset + this.portCounter + i) % n);
+      if (this.boundPorts.has(port) || this.portListened(port)) continue;
+      if (this.lookup(local, port, remote, remotePort)) continue;
+      this.portCounter += i + 1;
+      return port;
+    }
+    return 0;
+  }
+
+  // ------------------------------------------------------------ connection table
+
+  lookup(local: Ipv4Addr, localPort: number, remote: Ipv4Addr, remotePort: number): TcpEndpoint | null {
+    const slot = this.conns.get(localKey(remote, remotePort));
+    if (!slot) return null;
+    if (slot instanceof TcpEndpoint) {
+      return slot.localAddr === local && slot.localPort === localPort ? slot : null;
+    }
+    return slot.get(localKey(local, localPort)) ?? null;
+  }
+
+  register(ep: TcpEndpoint): void {
+    if (ep.registered) return;
+    const rk = localKey(ep.remoteAddr, ep.remotePort);
+    const slot = this.conns.get(rk);
+    if (!slot) {
+      this.conns.set(rk, ep);
+    } else if (slot instanceof TcpEndpoint) {
+      const m = new Map<number, TcpEndpoint>();
+      m.set(localKey(slot.localAddr, slot.localPort), slot);
+      m.set(localKey(ep.localAddr, ep.localPort), ep);
+      this.conns.set(rk, m);
+    } else {
+      slot.set(localKey(ep.localAddr, ep.localPort), ep);
+    }
+    ep.registered = true;
+    this.connCount++;
+    this.connPorts.set(ep.localPort, (this.connPorts.get(ep.localPort) ?? 0) + 1);
+  }
+
+  private unregister(ep: TcpEndpoint): void {
+    if (!ep.registered) return;
+    ep.registered = false;
+    this.connCount--;
+    const rk = localKey(ep.remoteAddr, ep.remotePort);
+    const slot = this.conns.get(rk);
+    if (slot === ep) {
+      this.conns.delete(rk);
+    } else if (slot instanceof Map) {
+      slot.delete(localKey(ep.localAddr, ep.localPort));
+      if (slot.size === 1) this.conns.set(rk, slot.values().next().value!);
+      else if (slot.size === 0) this.conns.delete(rk);
+    }
+    const n = this.connPorts.get(ep.localPort) ?? 0;
+    if (n <= 1) this.connPorts.delete(ep.localPort);
+    else this.connPorts.set(ep.localPort, n - 1);
+  }
+
+  /** Delete a TCB: leave the tables, stop timers, tell the user "closed". */
+  destroy(ep: TcpEndpoint): void {
+    if (ep.state === TcpState.CLOSED && !ep.registered) return;
+    this.setState(ep, TcpState.CLOSED);
+    this.unregister(ep);
+    ep.listener?.forget(ep);
+    ep.listener = null;
+    ep.rtoAt = ep.persistAt = ep.delackAt = ep.keepAt = ep.closeAt = NEVER;
+    ep.heapAt = NEVER;
+    ep.sndBuf.clear();
+    ep.reasm = null;
+    ep.sackBoard = null;
+    this.post(ep, 'closed');
+  }
+
+  /** Every state change goes through here (CurrEstab, traces). */
+  setState(ep: TcpEndpoint, to: TcpState): void {
+    const from = ep.state;
+    if (from === to) return;
+    const wasEstab = from === TcpState.ESTABLISHED || from === TcpState.CLOSE_WAIT;
+    const isEstab = to === TcpState.ESTABLISHED || to === TcpState.CLOSE_WAIT;
+    if (wasEstab && !isEstab) this.mib.CurrEstab--;
+    else if (!wasEstab && isEstab) this.mib.CurrEstab++;
+    ep.state = to;
+    this.env.stateChanged?.(ep, from, to);
+  }
+
+  /** Number of connections (every state but LISTEN and CLOSED). */
+  get connectionCount(): number {
+    return this.connCount;
+  }
+
+  *connections(): IterableIterator<TcpEndpoint> {
+    for (const slot of this.conns.values()) {
+      if (slot instanceof TcpEndpoint) yield slot;
+      else yield* slot.values();
+    }
+  }
+
+  *listening(): IterableIterator<TcpListener> {
+    yield* this.listeners.values();
+  }
+
+  mtuFor(local: Ipv4Addr, remote: Ipv4Addr): number {
+    return this.env.mtu?.(local, remote) ?? 1500;
+  }
+
+  // ------------------------------------------------------------ timers
+
+  /** Note that `ep`'s deadlines may have moved earlier. */
+  reschedule(ep: TcpEndpoint): void {
+    if (!ep.registered) return;
+    const d = deadline(ep);
+    if (d < ep.heapAt) {
+      ep.heapAt = d;
+      this.timers.push(d, ep);
+    }
+  }
+
+  /** The earliest time onTimer() has work (Infinity when none). */
+  nextDeadline(): Time {
+    return this.timers.peek();
+  }
+
+  /** Run every timer due at `now`. */
+  onTimer(now: Time): void {
+    this.enter(now);
+    const heap = this.timers;
+    while (heap.peek() <= now) {
+      const ep = heap.pop()!;
+      if (heap.lastTime !== ep.heapAt) continue;
+      ep.heapAt = NEVER;
+      if (!ep.registered) continue;
+      runTimers(ep, now);
+      this.reschedule(ep);
+    }
+    this.leave();
+  }
+
+  // ------------------------------------------------------------ configuration
+
+  /** Set a sysctl by name (see the profile's sysctlMap). */
+  setSysctl(name: string, value: string): { ok: true } | { ok: false; error: string } {
+    const r = withSysctl(this.profile, this.sysctlMap, name, value);
+    if (!r.ok) return r;
+    this.profile = r.profile;
+    return { ok: true };
+  }
+
+  getSysctl(name: string): string | null {
+    const e = this.sysctlMap[name];
+    return e ? e.show(this.profile) : null;
+  }
+}

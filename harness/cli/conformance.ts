@@ -9,33 +9,14 @@ import type { Command } from './command.ts';
 import { CliError } from './command.ts';
 import { defaultHostFactory } from '../packetdrill/hosts.ts';
 import { buildConfig, parseRunnerArgs } from '../packetdrill/options.ts';
-import { parseScript } from '../packetdrill/parser.ts';
 import { formatFailure } from '../packetdrill/report.ts';
-import type { ScriptRunResult } from '../packetdrill/report.ts';
-import { findScripts, playFile } from '../packetdrill/suite.ts';
+import { checkFile, findScripts, playFile } from '../packetdrill/suite.ts';
 import type { HostFactory } from '../packetdrill/suite.ts';
-import { readFileSync } from 'node:fs';
 
 export interface ConformanceIo {
   factory: HostFactory | null;
   out(text: string): void;
   err(text: string): void;
-}
-
-function checkOnly(path: string, runnerArgs: string[]): ScriptRunResult {
-  const base = { path, virtualNs: 0, events: 0, packetsIn: 0, packetsOut: 0 };
-  const fail = (line: number, message: string): ScriptRunResult => ({ ...base, ok: false, failure: { path, line, kind: 'script', message, recent: [] } });
-  const args = parseRunnerArgs(runnerArgs);
-  if (!args.ok) return fail(0, args.error);
-  const pre = buildConfig([], args.options);
-  if (!pre.ok) return fail(0, pre.error);
-  const parsed = parseScript(readFileSync(path, 'utf8'), { path, defines: pre.config.defines });
-  if (!parsed.ok) return fail(parsed.error.line, `${parsed.error.message} (column ${parsed.error.col})`);
-  const cfg = buildConfig(parsed.script.options, args.options);
-  if (!cfg.ok) return fail(parsed.script.options.find((o) => o.name === cfg.option)?.loc.line ?? 0, cfg.error);
-  const unsupported = parsed.script.events.find((e) => e.kind === 'code' || e.kind === 'unsupported');
-  if (unsupported) return fail(unsupported.loc.line, `unsupported construct: ${unsupported.text}`);
-  return { ...base, ok: true, events: parsed.script.events.length };
 }
 
 export function makeConformanceCommand(io: ConformanceIo): Command {
@@ -45,7 +26,7 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
     async run(argv) {
       const paths: string[] = [];
       const runnerArgs: string[] = [];
-      let profile = 'linux';
+      let profile: string | undefined;
       let check = false;
       let quiet = false;
       for (let i = 0; i < argv.length; i++) {
@@ -70,7 +51,7 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
           paths.push(a);
         }
       }
-      runnerArgs.unshift(`--profile=${profile}`);
+      if (profile !== undefined) runnerArgs.unshift(`--profile=${profile}`);
       const opts = parseRunnerArgs(runnerArgs);
       if (!opts.ok) throw new CliError(opts.error, 2);
       const cfg = buildConfig([], opts.options);
@@ -90,7 +71,7 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
       let passed = 0;
       let failed = 0;
       for (const f of files) {
-        const r = check ? checkOnly(f, runnerArgs) : await playFile(f, io.factory!, runnerArgs);
+        const r = check ? checkFile(f, runnerArgs) : await playFile(f, io.factory!, runnerArgs);
         if (r.ok) {
           passed++;
           io.out(`PASS ${f}\n`);

@@ -524,7 +524,8 @@ class Parser {
       return new Uint8Array(0);
     }
     this.next();
-    const hex = this.src.slice(t.start, t.end) || t.text;
+    // The token's own text: a define stands for the digits it was replaced by.
+    const hex = t.text;
     if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
       throw new ParseFailure(`${opt.text} value '${hex}' is not an even number of hex digits`, t.loc);
     }

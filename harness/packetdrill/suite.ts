@@ -74,6 +74,32 @@ export async function playFile(path: string, factory: HostFactory, runnerArgs: s
   return playScript(source, path, withFiles, runnerArgs);
 }
 
+/**
+ * Parse and validate a script without running it: syntax, options, and constructs the runner
+ * cannot play (code blocks, ICMP/UDP lines).
+ */
+export function checkScript(source: string, path: string, runnerArgs: string[] = []): ScriptRunResult {
+  const args = parseRunnerArgs(runnerArgs);
+  if (!args.ok) return failed(path, 0, args.error);
+  const pre = buildConfig([], args.options);
+  if (!pre.ok) return failed(path, 0, pre.error);
+  const parsed = parseScript(source, { path, defines: pre.config.defines });
+  if (!parsed.ok) return failed(path, parsed.error.line, `${parsed.error.message} (column ${parsed.error.col})`);
+  const cfg = buildConfig(parsed.script.options, args.options);
+  if (!cfg.ok) return failed(path, parsed.script.options.find((o) => o.name === cfg.option)?.loc.line ?? 0, cfg.error);
+  const unsupported = parsed.script.events.find((e) => e.kind === 'code' || e.kind === 'unsupported');
+  if (unsupported) return failed(path, unsupported.loc.line, `unsupported construct: ${unsupported.text}`);
+  return { path, ok: true, virtualNs: 0, events: parsed.script.events.length, packetsIn: 0, packetsOut: 0 };
+}
+
+export function checkFile(path: string, runnerArgs: string[] = []): ScriptRunResult {
+  try {
+    return checkScript(readFileSync(path, 'utf8'), path, runnerArgs);
+  } catch (e) {
+    return failed(path, 0, `cannot read script: ${(e as Error).message}`);
+  }
+}
+
 /** The .pkt files named: a file itself, or every .pkt under a directory, sorted. */
 export function findScripts(path: string): string[] {
   const st = statSync(path);

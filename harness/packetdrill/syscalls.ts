@@ -117,6 +117,8 @@ function sockaddrOf(e: Expr, ctx: SyscallContext, fallback: SockAddr): SockAddr 
 
 function levelOf(e: Expr, ctx: SyscallContext): SockLevel {
   if (e.kind === 'word' && (e.name === 'SOL_SOCKET' || e.name === 'IPPROTO_TCP' || e.name === 'IPPROTO_IP')) return e.name;
+  if (e.kind === 'word' && e.name === 'SOL_TCP') return 'IPPROTO_TCP';
+  if (e.kind === 'word' && e.name === 'SOL_IP') return 'IPPROTO_IP';
   const n = intOf(e, ctx);
   if (n === symbolValue(ctx.profile, 'SOL_SOCKET')) return 'SOL_SOCKET';
   if (n === 6) return 'IPPROTO_TCP';

@@ -54,6 +54,12 @@ describe('packetdrill parser', () => {
       expect((s2.events[0] as PacketEvent).packet.ack).to.equal(7);
     });
 
+    it('lets a define stand for a Fast Open cookie', () => {
+      const s = parse('0 < S 0:10(10) win 100 <mss 1460,FOEXP TFO_COOKIE>\n', { TFO_COOKIE: '3021b9d889017eeb' });
+      const fo = (s.events[0] as PacketEvent).packet.options as any[];
+      expect([...fo[1].data]).to.deep.equal([0xf9, 0x89, 0x30, 0x21, 0xb9, 0xd8, 0x89, 0x01, 0x7e, 0xeb]);
+    });
+
     it('keeps a quoted define as a string', () => {
       const s = parse('0 write(3, MSG, 5) = 5\n', { MSG: '"hello"' });
       expect((s.events[0] as SyscallEvent).args[1]).to.include({ kind: 'string', value: 'hello' });

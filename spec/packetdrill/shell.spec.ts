@@ -106,6 +106,15 @@ describe('packetdrill emulated shell', () => {
       expect(runShell('echo $HOME', env('linux')).stderr).to.match(/variables .* not supported/);
     });
 
+    it('runs each line of a multi-line backtick block, and set_sysctls.py as sysctl', () => {
+      const e = env('linux');
+      const r = runShell('sysctl -q net.ipv4.tcp_sack=0\n../common/set_sysctls.py /proc/sys/net/ipv4/tcp_rmem="4096 50000 4194304"\n', e);
+      expect(r.status).to.equal(0);
+      expect(e.host.sysctlGet('net.ipv4.tcp_sack')).to.equal('0');
+      expect(e.host.sysctlGet('net.ipv4.tcp_rmem')).to.equal('4096\t50000\t4194304');
+      expect(runShell('./other.py', e).stderr).to.match(/only shell helper scripts/);
+    });
+
     it('runs helper scripts line by line and stops at the first failing line', () => {
       const files = {
         '../common/defaults.sh': '#!/bin/bash\n# comment\nsysctl -q net.ipv4.tcp_sack=0\nip tcp_metrics flush all > /dev/null 2>&1\ntc qdisc add dev tun0 root pfifo\n',

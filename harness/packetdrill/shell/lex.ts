@@ -1,6 +1,6 @@
 /**
  * Splits a shell command line into words, operators and redirections: quotes ('...' and "..."),
- * backslash escapes, `$((arithmetic))`, `|`, `;`, `&&`, `||`, `#` comments and `[n]>`, `[n]>>`,
+ * backslash escapes, `$((arithmetic))`, `|`, `;` (or a newline), `&&`, `||`, `#` comments and `[n]>`, `[n]>>`,
  * `[n]>&m`, `<` redirections. Enough for the one-liners conformance suites write; anything else
  * is a clear error rather than a guess.
  */
@@ -23,8 +23,15 @@ export function lexShell(line: string): LexResult {
   try {
     while (i < line.length) {
       const c = line[i]!;
-      if (c === ' ' || c === '\t' || c === '\n') {
+      if (c === ' ' || c === '\t') {
         endWord();
+        i++;
+        continue;
+      }
+      if (c === '\n') {
+        // A backtick block may hold several lines: each is a command of its own.
+        endWord();
+        if (tokens.length && tokens[tokens.length - 1]!.kind !== 'op') tokens.push({ kind: 'op', op: ';' });
         i++;
         continue;
       }

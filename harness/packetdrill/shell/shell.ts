@@ -121,8 +121,25 @@ function runCommand(c: Command, stdin: string, env: ShellEnv, depth: number): To
   if (name === undefined) return ok();
   const tool = TOOLS[name];
   if (tool) return tool(args, stdin, env);
-  if (name.includes('/') || name.endsWith('.sh')) return runScriptFile(name, env, depth);
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  if (base === 'set_sysctls.py') return setSysctlsPy(args, env);
+  if (name.endsWith('.sh')) return runScriptFile(name, env, depth);
+  if (name.includes('/')) return fail(127, `sh: ${name}: only shell helper scripts (.sh) can run in the emulator`);
   return fail(127, `sh: ${name}: command not found (the emulated shell knows: ${Object.keys(TOOLS).sort().join(', ')})`);
+}
+
+/**
+ * The Linux suite's helper `set_sysctls.py /proc/sys/net/ipv4/NAME=VALUE ...` writes sysctls
+ * through /proc; here that is the sysctl tool on the dotted name.
+ */
+function setSysctlsPy(args: string[], env: ShellEnv): ToolResult {
+  const items: string[] = [];
+  for (const a of args) {
+    const m = /^\/proc\/sys\/([^=]+)=(.*)$/.exec(a);
+    if (!m) return fail(2, `set_sysctls.py: expected /proc/sys/NAME=VALUE, got ${a}`);
+    items.push(`${m[1]!.replace(/\//g, '.')}=${m[2]!}`);
+  }
+  return sysctlTool(['-q', ...items], '', env);
 }
 
 function runScriptFile(path: string, env: ShellEnv, depth: number): ToolResult {

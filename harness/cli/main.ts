@@ -5,8 +5,9 @@
 import type { Command } from './command.ts';
 import { CliError } from './command.ts';
 import { benchCommand } from './bench.ts';
+import { contentCommand } from './content.ts';
 
-const commands: Command[] = [benchCommand];
+const commands: Command[] = [benchCommand, contentCommand];
 
 function usage(): string {
   const lines = ['usage: handoff <command> [options]', '', 'commands:'];

@@ -40,6 +40,7 @@ import {
   M_PROTO,
   M_SETOPTS,
   QPCTL,
+  QWANTR,
   STRHIGH,
   STRLOW,
 } from './types.ts';
@@ -128,9 +129,17 @@ function drop(st: Stream, q: Queue, mp: Mblk, reason: string): void {
   freemsg(mp);
 }
 
+/**
+ * Wakes the reader. QWANTR is cleared once the reader is told, so more data arriving before
+ * it reads does not wake it again; a read() that finds the queue empty sets QWANTR, and the
+ * next arrival wakes it (read until null, as with Node's 'readable').
+ */
 function strrsrv(q: Queue): void {
   const st = q.stream;
-  if (q.first !== null) st.emit('readable');
+  if (q.first !== null) {
+    q.flag &= ~QWANTR;
+    st.emit('readable');
+  }
   if (st.pendingError) {
     st.pendingError = false;
     st.emit('error', st.rerror, st.werror);

@@ -13,7 +13,7 @@ import { Queue } from './queue.ts';
 import type { OpenCtx, CloseCtx, StreamsModule, OpenFlag } from './module.ts';
 import type { StreamsEnv } from './env.ts';
 import { StreamsError } from './errors.ts';
-import { Errno, FLUSHALL, QCLOSED, QDRIVER, QHEAD, QPROCSON } from './types.ts';
+import { Errno, FLUSHALL, QCLOSED, QDRIVER, QHEAD, QPROCSON, QWANTW } from './types.ts';
 import { qpaircanceltimers, qprocsoff, qprocson } from './procs.ts';
 import { flushq } from './queue.ts';
 import { headRinit, headWinit, headWrite, headWriteBytes, headRead, headFlush, headCanWrite, type PendingIoctl } from './head.ts';
@@ -194,6 +194,10 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
       throw new StreamsError(err, `push ${name}`);
     }
     qprocson(rq);
+    // A writer above may be waiting for a back-enable from the queue that is now below us;
+    // that queue will back-enable us instead, so we must pass the wake-up on when we drain.
+    rq.flag |= QWANTW;
+    wq.flag |= QWANTW;
     if (this.env.tracing) this.env.trace.emit('push', { t: this.env.now(), stream: this, module: name, index });
   }
 

@@ -54,6 +54,7 @@ describe('streams: service scheduling', () => {
     st.push('qpass');
     st.push('counter');
     st.push('spinner');
+    env.runServices(); // settle the wake-ups that pushing arranges
     const order: string[] = [];
     env.trace.on('service', (e) => order.push(describeQueue(e.q)));
     const qs: Queue[] = [st.moduleQueues('counter')!.wq, st.moduleQueues('spinner')!.wq, st.moduleQueues('qpass')!.wq];

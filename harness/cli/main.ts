@@ -6,8 +6,9 @@ import type { Command } from './command.ts';
 import { CliError } from './command.ts';
 import { benchCommand } from './bench.ts';
 import { contentCommand } from './content.ts';
+import { conformanceCommand } from './conformance.ts';
 
-const commands: Command[] = [benchCommand, contentCommand];
+const commands: Command[] = [benchCommand, contentCommand, conformanceCommand];
 
 function usage(): string {
   const lines = ['usage: handoff <command> [options]', '', 'commands:'];

@@ -54,13 +54,13 @@ describe('streams: service scheduling', () => {
     st.push('qpass');
     st.push('counter');
     st.push('spinner');
-    env.runServices(); // settle the wake-ups that pushing arranges
     const order: string[] = [];
     env.trace.on('service', (e) => order.push(describeQueue(e.q)));
     const qs: Queue[] = [st.moduleQueues('counter')!.wq, st.moduleQueues('spinner')!.wq, st.moduleQueues('qpass')!.wq];
     for (const q of qs) qenable(q);
     env.runServices();
-    expect(order).to.deep.equal(qs.map(describeQueue));
+    // (A freshly pushed queue passes on a wake-up the first time it drains: runs after these.)
+    expect(order.slice(0, 3)).to.deep.equal(qs.map(describeQueue));
   });
 
   it('runs a service procedure once however often its queue was enabled before it ran', () => {

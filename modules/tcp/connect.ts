@@ -26,6 +26,7 @@ function chooseIss(ep: TcpEndpoint, now: Time): void {
   ep.sndUna = ep.iss;
   ep.sndNxt = seqAdd(ep.iss, 1);
   ep.sndMax = ep.sndNxt;
+  ep.sndSml = ep.iss;
   ep.recover = ep.iss;
   ep.tsOffset = ep.profile.tsRandomOffset ? s.isnGen.tsOffset(ep.localAddr, ep.remoteAddr) : 0;
 }

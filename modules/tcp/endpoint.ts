@@ -52,6 +52,8 @@ export class TcpEndpoint {
   sndNxt: Seq = seq(0);
   /** Highest sequence number sent (BSD snd_max). */
   sndMax: Seq = seq(0);
+  /** End of the last short segment sent (Linux snd_sml, for Minshall's Nagle). */
+  sndSml: Seq = seq(0);
   sndWnd = 0;
   sndWl1: Seq = seq(0);
   sndWl2: Seq = seq(0);

@@ -161,6 +161,11 @@ export interface TcpProfile {
 
   // ---- misc ----
   readonly nagle: boolean;
+  /**
+   * Minshall's Nagle variant (Linux tcp_minshall_check): hold a short segment only while an
+   * earlier *short* segment is unacknowledged, not any data.
+   */
+  readonly nagleMinshall: boolean;
   readonly ephemeralLow: number;
   readonly ephemeralHigh: number;
   readonly ttl: number;

@@ -118,7 +118,7 @@ export function output(ep: TcpEndpoint, forceLen = 0): void {
     let go = false;
     if (len > 0) {
       if (len === mss) go = true;
-      else if (len === avail && (ep.nodelay || ep.sndNxt === ep.sndUna || fin)) go = true;
+      else if (len === avail && (ep.nodelay || fin || !nagleHolds(ep))) go = true;
       else if (ep.maxSndWnd > 0 && len >= ep.maxSndWnd / 2) go = true;
       else if (force) go = true;
     } else if (fin && (usable >= 0 || force || ep.sndWnd === 0)) {
@@ -142,6 +142,13 @@ export function output(ep: TcpEndpoint, forceLen = 0): void {
   armPersist(ep);
 }
 
+/** Nagle (RFC 9293 §3.7.4): hold a short segment while data (Minshall: a short segment) is unacknowledged. */
+function nagleHolds(ep: TcpEndpoint): boolean {
+  if (ep.sndNxt === ep.sndUna) return false;
+  if (ep.profile.nagleMinshall) return seqGt(ep.sndSml, ep.sndUna);
+  return true;
+}
+
 /** Transmit [s, s+len) (+FIN) from the send buffer and advance SND.NXT/SND.MAX. */
 function sendData(ep: TcpEndpoint, s: Seq, len: number, fin: boolean, now: Time): void {
   const off = dataOffset(ep, s);
@@ -159,6 +166,7 @@ function sendData(ep: TcpEndpoint, s: Seq, len: number, fin: boolean, now: Time)
     ep.rttTime = now;
   }
   if (len > 0) ep.dataSegsOut++;
+  if (len > 0 && len < ep.sndMss) ep.sndSml = seqAdd(s, len);
   ep.sndNxt = seqAdd(s, len + (fin ? 1 : 0));
   if (seqGt(ep.sndNxt, ep.sndMax)) ep.sndMax = ep.sndNxt;
   if (fin) ep.finSent = true;

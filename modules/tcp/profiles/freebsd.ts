@@ -91,6 +91,7 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   abortOnOverflow: false,
 
   nagle: true,
+  nagleMinshall: false,
   ephemeralLow: 10000,
   ephemeralHigh: 65535,
   ttl: 64,

@@ -93,6 +93,7 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   abortOnOverflow: false,
 
   nagle: true,
+  nagleMinshall: true,
   ephemeralLow: 32768,
   ephemeralHigh: 60999,
   ttl: 64,

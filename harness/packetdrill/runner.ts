@@ -64,6 +64,8 @@ interface WireLine {
   dir: 'inbound' | 'outbound';
   seg: WireSegment;
   conn: Conn | undefined;
+  /** For inbound segments: the script packet they came from (shown as written). */
+  spec?: TcpPacketSpec;
 }
 
 interface Pending {
@@ -177,10 +179,10 @@ class ScriptRun {
   }
 
   private recentLines(): string[] {
-    // Outbound segments are shown in script space; inbound ones as injected (the script's own
-    // numbers whenever the peer's ISN is 0).
+    // Both directions in script space: outbound mapped back, inbound as the script wrote it.
     return this.wireLog.slice(-RECENT).map((w) => {
-      const tcp = w.dir === 'outbound' && w.conn ? w.conn.map.outboundToScript(w.seg.tcp, null) : w.seg.tcp;
+      if (w.spec) return `${this.secs(w.time)} ${formatPacketSpec(w.spec)}`;
+      const tcp = w.conn ? w.conn.map.outboundToScript(w.seg.tcp, null) : w.seg.tcp;
       return `${this.secs(w.time)} ${formatTcpRepr(w.dir, tcp)}`;
     });
   }
@@ -310,7 +312,7 @@ class ScriptRun {
     const ecn = p.ip.ecn === 'ect1' ? 1 : p.ip.ecn === 'ect0' ? 2 : p.ip.ecn === 'ce' ? 3 : 0;
     const tos = p.ip.tos !== undefined ? p.ip.tos : ecn;
     const seg: WireSegment = { src: this.cfg.remoteIp, dst: this.cfg.localIp, tos, ttl: p.ip.ttl ?? 64, tcp: r.tcp };
-    this.log({ time: this.env.driver.now(), dir: 'inbound', seg, conn });
+    this.log({ time: this.env.driver.now(), dir: 'inbound', seg, conn, spec: p });
     this.packetsIn++;
     this.env.wire.inject(seg);
   }

@@ -11,7 +11,6 @@ import {
   M_IOCTL,
   M_PCPROTO,
   M_PROTO,
-  mkdata,
   mkioctl,
   noenable,
   enableok,

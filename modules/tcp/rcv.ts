@@ -19,7 +19,9 @@ export function rcvWindowNow(ep: TcpEndpoint): number {
   const p = ep.profile;
   const share = p.rcvWindowShare;
   const full = Math.floor(ep.rcvBufSize * share);
-  let free = Math.floor(Math.max(0, ep.rcvBufSize - ep.rcvBuf.length) * share);
+  // The share of the buffer that payload may use (the rest stands for per-segment overhead,
+  // as Linux's tcp_adv_win_scale does); what is not read yet takes from it.
+  let free = Math.max(0, full - ep.rcvBuf.length);
   const mss = ep.rcvMss;
   // Receiver SWS avoidance: offer nothing rather than a sliver (Linux __tcp_select_window,
   // BSD tcp_output "recwin < hiwat/4 && recwin < maxseg").
@@ -39,12 +41,18 @@ export function rcvWindowNow(ep: TcpEndpoint): number {
   return win;
 }
 
-/** Window field for an outgoing non-SYN segment; records the new right edge. */
+/**
+ * Window field for an outgoing non-SYN segment; records the right edge the peer will see.
+ * A window kept only to avoid shrinking is rounded up to the scale granularity (Linux
+ * tcp_select_window ALIGN), so the field never says less than we promised before.
+ */
 export function windowField(ep: TcpEndpoint): number {
   const win = rcvWindowNow(ep);
-  const edge = seqAdd(ep.rcvNxt, win);
+  const g = 2 ** ep.rcvWscale;
+  const field = Math.min(MAX_WINDOW_FIELD, Math.ceil(win / g));
+  const edge = seqAdd(ep.rcvNxt, field * g);
   if (seqGt(edge, ep.rcvAdv)) ep.rcvAdv = edge;
-  return Math.min(MAX_WINDOW_FIELD, Math.floor(win / 2 ** ep.rcvWscale));
+  return field;
 }
 
 /** Window of a SYN or SYN/ACK: never scaled (RFC 7323 §2.2), rounded to `mss` where the profile does. */

@@ -1,0 +1,685 @@
+/**
+ * A socket on a transport stream: the state a Linux socket keeps (sock->state, sk_state as far
+ * as a socket can see it, sk_shutdown, sk_err, SOCK_DONE) driven by TPI primitives, and the
+ * operations the calls need, each non-blocking: they answer now, or say 'again' (would block)
+ * and the owner retries when `onChange` fires. The blocking calls (syscalls.ts) and the Node
+ * socket (net-socket.ts) are built on this.
+ *
+ * The stream: transport driver (clone open, its autopush list) with sockmod on top. sockmod
+ * hands every upstream message to `up()`: acknowledgements and connection primitives change
+ * state here at once, data goes on to the head and is read from there. State changes only
+ * set fields; owners hear of them from `wake()`, a scheduler event, never from inside the
+ * transport's put procedure.
+ */
+import {
+  Errno,
+  FLUSHW,
+  M_DATA,
+  M_ERROR,
+  M_HANGUP,
+  M_PCPROTO,
+  M_PROTO,
+  errorreq,
+  freeb,
+  freemsg,
+  mktpi,
+  tprim,
+} from '../../lib/streams/index.ts';
+import type { Mblk, Stream, TAddr, TConnInd, TDisconInd, TOptions, TPrimitive } from '../../lib/streams/index.ts';
+import type { TimerId } from '../../lib/sim/types.ts';
+import { ipv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
+import { errnoName, tliErrno, type ErrnoName } from './errno.ts';
+import type { SocketLayer } from './layer.ts';
+import type { SockUpcalls } from './sockmod.ts';
+import { TpiChannel, type AckResult } from './tpi-channel.ts';
+import type { SockAddr, SockAddrIn } from './types.ts';
+
+/** sock->state. */
+export type SockState = 'unconnected' | 'connecting' | 'connected';
+/** What the socket knows of the transport endpoint: Linux's sk_state, coarsely. */
+export type TcpView = 'closed' | 'listen' | 'synsent' | 'open';
+
+/** A read's outcome: bytes, end of stream, would block, or an error. */
+export type ReadOutcome = Uint8Array | 'eof' | 'again' | ErrnoName;
+/** A write's outcome: bytes taken (> 0), would block, or an error. */
+export type WriteOutcome = number | 'again' | ErrnoName;
+
+export type Done = (err: ErrnoName | null) => void;
+
+/** Linux's SOMAXCONN: larger listen backlogs are cut to it. */
+export const SOMAXCONN = 4096;
+/** Largest single write handed to the stream head at once (flow control is checked between). */
+const WRITE_SLICE = 65536;
+/** Largest peek or read gathered from the head in one call. */
+const MAX_READ = 1 << 20;
+
+export const ANY_ADDR = 0 as Ipv4Addr;
+
+export function toSockAddr(a: SockAddrIn): SockAddr {
+  return { addr: typeof a.addr === 'string' ? ipv4(a.addr) : a.addr, port: a.port };
+}
+
+export class Sock implements SockUpcalls {
+  readonly layer: SocketLayer;
+  readonly stream: Stream;
+  readonly chan: TpiChannel;
+  ss: SockState = 'unconnected';
+  tcp: TcpView = 'closed';
+  bound = false;
+  /** A bind (explicit, implicit or for listen) is waiting for its acknowledgement. */
+  binding = false;
+  local: SockAddr | null = null;
+  remote: SockAddr | null = null;
+  /** Pending error (sk_err): reported once, by the next call that looks. */
+  soError: ErrnoName | null = null;
+  /** sk_shutdown bits. */
+  rcvShut = false;
+  sndShut = false;
+  /** SOCK_DONE: the peer's FIN arrived (T_ORDREL_IND). */
+  done = false;
+  /** Listen backlog and the connection indications waiting for accept(). */
+  backlog = 0;
+  readonly conind: TConnInd[] = [];
+  closed = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  /** SO_LINGER as last set (close() needs it to choose between FIN and RST). */
+  linger: { onoff: boolean; linger: number } = { onoff: false, linger: 0 };
+  /** Owner's hook: something may have changed (readability, writability, state). */
+  onChange: (() => void) | null = null;
+  /** Someone waits for data or an indication: kick on data arrival too. */
+  wantData = false;
+  /** The local address became known by T_ADDR_ACK (otherwise it is the bound one). */
+  private addrKnown = false;
+  /** Data blocks taken off the head and not yet consumed (a partial read, or a peek). */
+  private held: Mblk[] = [];
+  private heldBytes = 0;
+  private wakeTimer: TimerId | null = null;
+  /** Indications refused by the socket (overflow) waiting to be answered outside a put. */
+  private refuse: number[] = [];
+  private readonly wakeFn = (): void => this.wake();
+
+  constructor(layer: SocketLayer) {
+    this.layer = layer;
+    this.stream = layer.env.open(layer.transport, { clone: true, label: `${layer.transport}:sock` });
+    try {
+      this.stream.push('sockmod', this);
+    } catch (e) {
+      this.stream.close();
+      throw e;
+    }
+    this.chan = new TpiChannel(this.stream);
+    this.stream.on('writable', () => this.kick());
+  }
+
+  // ---- upcalls from sockmod (inside the transport's put procedure: record and kick) --------
+
+  up(mp: Mblk): Mblk | null {
+    const t = mp.db.type;
+    if (t === M_DATA) {
+      if (this.wantData) this.kick();
+      return mp;
+    }
+    if (t === M_PROTO || t === M_PCPROTO) return this.upPrim(mp, tprim(mp));
+    if (t === M_ERROR) {
+      const e = errorreq(mp);
+      const n = e.rerror || e.werror || 0;
+      if (n !== 0) this.lost(errnoName(n));
+    } else if (t === M_HANGUP) {
+      this.lost(null);
+    }
+    this.kick();
+    return mp;
+  }
+
+  private upPrim(mp: Mblk, p: TPrimitive | null): Mblk | null {
+    if (p === null) {
+      // Not TPI: nothing at the head could read it.
+      freemsg(mp);
+      return null;
+    }
+    switch (p.PRIM_type) {
+      case 'T_DATA_IND':
+        if (this.wantData) this.kick();
+        return mp;
+      case 'T_BIND_ACK':
+      case 'T_OK_ACK':
+      case 'T_ERROR_ACK':
+      case 'T_OPTMGMT_ACK':
+      case 'T_ADDR_ACK':
+      case 'T_INFO_ACK':
+        if (!this.chan.ack(p)) this.strayAck(p);
+        break;
+      case 'T_CONN_CON': {
+        if (this.tcp === 'synsent') {
+          this.tcp = 'open';
+          this.remote = { addr: p.RES_addr.addr, port: p.RES_addr.port };
+        }
+        // User data of the connect confirmation reads like any data.
+        const data = mp.cont;
+        mp.cont = null;
+        freeb(mp);
+        this.kick();
+        return data;
+      }
+      case 'T_CONN_IND':
+        this.indication(p);
+        break;
+      case 'T_DISCON_IND':
+        this.discon(p);
+        break;
+      case 'T_ORDREL_IND':
+        this.done = true;
+        this.rcvShut = true;
+        break;
+    }
+    freemsg(mp);
+    this.kick();
+    return null;
+  }
+
+  /** An acknowledgement nobody waited for: the outcome of T_CONN_REQ, T_DISCON_REQ. */
+  private strayAck(p: TPrimitive): void {
+    if (p.PRIM_type === 'T_ERROR_ACK' && p.ERROR_prim === 'T_CONN_REQ' && this.tcp === 'synsent') {
+      this.connectFailed(tliErrno(p.TLI_error, p.UNIX_error));
+    }
+  }
+
+  private indication(p: TConnInd): void {
+    // The transport bounds indications by CONIND_number; a socket that stopped listening,
+    // or a transport that overshoots, gets a refusal.
+    if (this.tcp !== 'listen' || this.conind.length >= Math.max(1, this.backlog) + 8) {
+      this.refuse.push(p.SEQ_number);
+      return;
+    }
+    this.conind.push(p);
+  }
+
+  private discon(p: TDisconInd): void {
+    const reason = p.DISCON_reason > 0 ? errnoName(p.DISCON_reason) : 'ECONNRESET';
+    if (this.tcp === 'listen') {
+      const i = this.conind.findIndex((c) => c.SEQ_number === p.SEQ_number);
+      if (i >= 0) this.conind.splice(i, 1);
+      return;
+    }
+    if (this.tcp === 'synsent') return this.connectFailed(p.DISCON_reason > 0 ? reason : 'ECONNREFUSED');
+    if (this.tcp === 'open') {
+      // tcp_reset: after our peer's FIN the error is EPIPE; the write queue is purged.
+      this.lost(this.done ? 'EPIPE' : reason);
+    }
+  }
+
+  private connectFailed(err: ErrnoName): void {
+    this.tcp = 'closed';
+    this.soError = err;
+    this.rcvShut = this.sndShut = true;
+  }
+
+  /** The connection is gone (reset, M_ERROR, M_HANGUP): tcp_done. */
+  private lost(err: ErrnoName | null): void {
+    if (this.tcp === 'synsent') return this.connectFailed(err ?? 'ECONNRESET');
+    if (err !== null) this.soError = err;
+    if (this.tcp !== 'listen') this.tcp = 'closed';
+    this.rcvShut = this.sndShut = true;
+  }
+
+  // ---- wake-ups ----------------------------------------------------------------------------
+
+  /** Arrange a wake-up in a fresh scheduler event (once per instant). */
+  kick(): void {
+    if (this.wakeTimer === null && !this.closed) this.wakeTimer = this.layer.time.schedule(0, this.wakeFn);
+  }
+
+  private wake(): void {
+    this.wakeTimer = null;
+    this.chan.settle();
+    for (const seq of this.refuse.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: seq }));
+    if (this.chan.blocked) this.chan.flush();
+    this.wantData = false;
+    this.onChange?.();
+  }
+
+  // ---- bind, listen, connect, accept -------------------------------------------------------
+
+  /** bind(): Linux refuses a second bind and any bind once connected or listening. */
+  bind(addr: SockAddr, cb: Done): void {
+    if (this.closed) return cb('EBADF');
+    if (this.bound || this.binding || this.tcp !== 'closed' || this.ss !== 'unconnected') return cb('EINVAL');
+    this.sendBind(addr, 0, cb);
+  }
+
+  private sendBind(addr: SockAddr | null, conind: number, cb: Done): void {
+    this.binding = true;
+    this.chan.request({ PRIM_type: 'T_BIND_REQ', ADDR: addr === null ? null : { addr: addr.addr, port: addr.port }, CONIND_number: conind }, (r) => {
+      this.binding = false;
+      if (!r.ok) return cb(r.errno);
+      const a = r.prim.PRIM_type === 'T_BIND_ACK' ? r.prim.ADDR : null;
+      this.bound = true;
+      this.local = a === null ? (addr ?? { addr: ANY_ADDR, port: 0 }) : { addr: a.addr, port: a.port };
+      cb(null);
+    });
+  }
+
+  /**
+   * listen(): binds with a connection-indication count (rebinding a bound endpoint, since TPI
+   * has no other way to turn one into a listener); a second listen only changes the backlog.
+   */
+  listen(backlog: number, cb: Done): void {
+    if (this.closed) return cb('EBADF');
+    if (this.ss !== 'unconnected' || (this.tcp !== 'closed' && this.tcp !== 'listen') || this.binding) return cb('EINVAL');
+    const b = !Number.isInteger(backlog) || backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog;
+    if (this.tcp === 'listen') {
+      this.backlog = b;
+      return cb(null);
+    }
+    if (this.rcvShut && this.bound) return cb('EINVAL');
+    const done: Done = (err) => {
+      if (err === null) {
+        this.tcp = 'listen';
+        this.backlog = b;
+        this.rcvShut = this.sndShut = false;
+      }
+      cb(err);
+    };
+    // TPI: CONIND_number > 0 makes a listener; Linux accepts backlog 0 and still queues one.
+    const conind = Math.max(1, b);
+    if (!this.bound) return this.sendBind(null, conind, done);
+    const at = this.local;
+    this.binding = true;
+    this.chan.request({ PRIM_type: 'T_UNBIND_REQ' }, (r) => {
+      this.binding = false;
+      if (!r.ok) return cb(r.errno);
+      this.bound = false;
+      this.sendBind(at, conind, done);
+    });
+  }
+
+  /**
+   * connect() as Linux's __inet_stream_connect: 0, an errno (EINPROGRESS / EALREADY when
+   * non-blocking), or 'wait' (blocking and still connecting: call connectResult() when the
+   * state has moved on).
+   */
+  connect(addr: SockAddr, nonblock: boolean): ErrnoName | 0 | 'wait' {
+    if (this.closed) return 'EBADF';
+    let err: ErrnoName;
+    switch (this.ss) {
+      case 'connected':
+        return 'EISCONN';
+      case 'connecting':
+        err = 'EALREADY';
+        break;
+      default:
+        if (this.tcp !== 'closed') return 'EISCONN';
+        if (this.binding) return 'EALREADY';
+        this.startConnect(addr);
+        this.ss = 'connecting';
+        err = 'EINPROGRESS';
+    }
+    if (this.tcp === 'synsent') return nonblock ? err : 'wait';
+    return this.connectResult();
+  }
+
+  /** The end of a connect: connected (0) or the error that ended the attempt. */
+  connectResult(): ErrnoName | 0 {
+    if (this.tcp === 'synsent') return 'EALREADY';
+    if (this.tcp === 'closed') {
+      const e = this.takeError() ?? 'ECONNABORTED';
+      // tcp_disconnect: the socket may connect again.
+      this.ss = 'unconnected';
+      this.rcvShut = this.sndShut = this.done = false;
+      return e;
+    }
+    this.ss = 'connected';
+    return 0;
+  }
+
+  private startConnect(addr: SockAddr): void {
+    this.tcp = 'synsent';
+    this.rcvShut = this.sndShut = this.done = false;
+    this.addrKnown = false;
+    const req = (): void => {
+      const e = this.chan.send(mktpi({ PRIM_type: 'T_CONN_REQ', DEST_addr: { addr: addr.addr, port: addr.port }, OPT: null }));
+      if (e !== 0) this.connectFailed(e);
+    };
+    if (this.bound) return req();
+    // An unbound socket gets an ephemeral port first (Linux autobind).
+    this.sendBind(null, 0, (err) => {
+      if (err !== null) this.connectFailed(err === 'EADDRINUSE' ? 'EADDRNOTAVAIL' : err);
+      else if (this.tcp === 'synsent' && !this.closed) req();
+    });
+  }
+
+  /**
+   * accept(): takes the oldest connection indication and answers it with T_CONN_RES naming a
+   * fresh endpoint. 'again' when none waits; otherwise cb gets the new socket (or the error of
+   * that one indication: the caller tries the next).
+   */
+  accept(cb: (err: ErrnoName | null, s: Sock | null) => void): 'again' | ErrnoName | 'started' {
+    if (this.closed) return 'EBADF';
+    if (this.tcp !== 'listen') return 'EINVAL';
+    const ind = this.conind.shift();
+    if (ind === undefined) {
+      this.wantData = true;
+      return 'again';
+    }
+    let acc: Sock;
+    try {
+      acc = new Sock(this.layer);
+    } catch {
+      this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: ind.SEQ_number }));
+      return 'ENOBUFS';
+    }
+    this.chan.request({ PRIM_type: 'T_CONN_RES', ACCEPTOR_id: acc.stream.id, SEQ_number: ind.SEQ_number, OPT: null }, (r) => {
+      if (!r.ok) {
+        acc.close();
+        return cb(r.errno, null);
+      }
+      acc.accepted(ind);
+      cb(null, acc);
+    });
+    return 'started';
+  }
+
+  private accepted(ind: TConnInd): void {
+    this.ss = 'connected';
+    this.tcp = 'open';
+    this.bound = true;
+    this.local = { addr: ind.DEST_addr.addr, port: ind.DEST_addr.port };
+    this.remote = { addr: ind.SRC_addr.addr, port: ind.SRC_addr.port };
+    this.addrKnown = ind.DEST_addr.addr !== ANY_ADDR;
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  /** recv(): data first, then (Linux tcp_recvmsg order) FIN, pending error, shutdown, ENOTCONN. */
+  recv(max: number, peek: boolean): ReadOutcome {
+    if (this.closed) return 'EBADF';
+    if (this.tcp === 'listen') return 'ENOTCONN';
+    if (max <= 0) return new Uint8Array(0);
+    const want = Math.min(max, MAX_READ);
+    if (this.fill(want)) return this.take(want, peek);
+    return this.noData();
+  }
+
+  /**
+   * Take the next data message whole (the Node socket pushes blocks as they came). Views share
+   * the message's memory unless someone else still references the data block.
+   */
+  recvBlock(): ReadOutcome {
+    if (this.closed) return 'EBADF';
+    if (this.tcp === 'listen') return 'ENOTCONN';
+    if (!this.fill(1)) return this.noData();
+    const mp = this.held.shift()!;
+    const d = mp.data();
+    const out = mp.db.ref > 1 ? d.slice() : d;
+    this.heldBytes -= d.length;
+    this.bytesRead += d.length;
+    freeb(mp);
+    return out;
+  }
+
+  private noData(): 'eof' | 'again' | ErrnoName {
+    if (this.done) return 'eof';
+    const e = this.takeError();
+    if (e !== null) return e;
+    if (this.rcvShut) return 'eof';
+    if (this.tcp === 'closed') return 'ENOTCONN';
+    this.wantData = true;
+    return 'again';
+  }
+
+  /** Bytes readable now without blocking (FIONREAD). */
+  readableBytes(): number {
+    this.fill(MAX_READ);
+    return this.heldBytes;
+  }
+
+  /** Move data off the head until `bytes` are held (or the head is empty). */
+  private fill(bytes: number): boolean {
+    while (this.heldBytes < bytes) {
+      const mp = this.stream.read();
+      if (mp === null) break;
+      this.hold(mp);
+    }
+    return this.heldBytes > 0;
+  }
+
+  private hold(mp: Mblk): void {
+    let b: Mblk | null = mp;
+    if (mp.db.type !== M_DATA) {
+      // T_DATA_IND: the bytes follow the primitive.
+      b = mp.cont;
+      mp.cont = null;
+      freeb(mp);
+    }
+    while (b !== null) {
+      const next: Mblk | null = b.cont;
+      b.cont = null;
+      if (b.db.type === M_DATA && b.len > 0) {
+        this.held.push(b);
+        this.heldBytes += b.len;
+      } else {
+        freeb(b);
+      }
+      b = next;
+    }
+  }
+
+  private take(max: number, peek: boolean): Uint8Array {
+    const n = Math.min(max, this.heldBytes);
+    const out = new Uint8Array(n);
+    let off = 0;
+    let i = 0;
+    while (off < n) {
+      const b = this.held[i]!;
+      const k = Math.min(b.len, n - off);
+      out.set(b.db.buf.subarray(b.rptr, b.rptr + k), off);
+      off += k;
+      if (peek) {
+        i++;
+        continue;
+      }
+      if (k === b.len) {
+        this.held.shift();
+        freeb(b);
+      } else {
+        b.rptr += k;
+      }
+    }
+    if (!peek) {
+      this.heldBytes -= n;
+      this.bytesRead += n;
+    }
+    return out;
+  }
+
+  // ---- writing -----------------------------------------------------------------------------
+
+  /** send(): as much as flow control takes now. Linux order: pending error, connecting, EPIPE. */
+  send(bytes: Uint8Array): WriteOutcome {
+    if (this.closed) return 'EBADF';
+    const e = this.writeCheck();
+    if (e !== 0) return e;
+    if (bytes.length === 0) return 0;
+    let off = 0;
+    while (off < bytes.length) {
+      const end = Math.min(bytes.length, off + WRITE_SLICE);
+      const n = this.stream.writeBytes(bytes.subarray(off, end));
+      if (n < 0) {
+        if (off > 0) break;
+        return n === -Errno.EAGAIN ? 'again' : 'EPIPE';
+      }
+      off += n;
+      if (off < end) break;
+    }
+    this.bytesWritten += off;
+    return off;
+  }
+
+  /** Would a write go now (POLLOUT)? */
+  writable(): boolean {
+    if (this.writeCheck(false) !== 0) return false;
+    if (this.stream.canWrite()) return true;
+    this.stream.wantWrite = true;
+    return false;
+  }
+
+  private writeCheck(consume = true): ErrnoName | 'again' | 0 {
+    if (this.soError !== null) return consume ? this.takeError()! : this.soError;
+    if (this.tcp === 'synsent') return 'again';
+    if (this.tcp !== 'open' || this.sndShut) return 'EPIPE';
+    if (this.chan.blocked) return 'again';
+    return 0;
+  }
+
+  // ---- shutdown, close ---------------------------------------------------------------------
+
+  /** shutdown() as inet_shutdown: how is SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2). */
+  shutdown(how: number): ErrnoName | 0 {
+    if (this.closed) return 'EBADF';
+    if (how !== 0 && how !== 1 && how !== 2) return 'EINVAL';
+    const rd = how !== 1;
+    const wr = how !== 0;
+    if (this.ss === 'connecting') this.ss = this.tcp === 'open' ? 'connected' : 'unconnected';
+    switch (this.tcp) {
+      case 'listen':
+        if (rd) this.stopListening();
+        this.kick();
+        return 0;
+      case 'synsent':
+        this.abort();
+        this.ss = 'unconnected';
+        this.kick();
+        return 0;
+      case 'closed':
+        if (rd) this.rcvShut = true;
+        if (wr) this.sndShut = true;
+        this.kick();
+        return 'ENOTCONN';
+    }
+    if (rd) this.rcvShut = true;
+    if (wr && !this.sndShut) {
+      this.sndShut = true;
+      this.chan.send(mktpi({ PRIM_type: 'T_ORDREL_REQ' }));
+    }
+    this.kick();
+    return 0;
+  }
+
+  /** A listener stops: pending indications are refused, the endpoint unbound. */
+  private stopListening(): void {
+    for (const c of this.conind.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: c.SEQ_number }));
+    this.tcp = 'closed';
+    this.bound = false;
+    this.local = null;
+    this.chan.request({ PRIM_type: 'T_UNBIND_REQ' }, () => {});
+  }
+
+  /** Abortive end of the connection (RST): what is queued for sending is dropped. */
+  abort(): void {
+    if (this.tcp !== 'open' && this.tcp !== 'synsent') return;
+    this.stream.flush(FLUSHW);
+    this.chan.fail('ECONNABORTED');
+    this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: -1 }));
+    this.tcp = 'closed';
+    this.rcvShut = this.sndShut = true;
+  }
+
+  /**
+   * close(): a listener refuses what waits; a connection ends with a FIN, or with a RST when
+   * received data was never read or SO_LINGER is on with time 0 (Linux tcp_close). Closing
+   * the stream then is graceful on the transport's side: it finishes sending on its own.
+   */
+  close(): void {
+    if (this.closed) return;
+    if (this.tcp === 'listen') {
+      for (const c of this.conind.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: c.SEQ_number }));
+    } else if (this.tcp === 'open') {
+      const unread = this.discardUnread();
+      if (unread > 0 || (this.linger.onoff && this.linger.linger === 0)) this.abort();
+      else if (!this.sndShut) {
+        this.sndShut = true;
+        this.chan.send(mktpi({ PRIM_type: 'T_ORDREL_REQ' }));
+      }
+    } else if (this.tcp === 'synsent') {
+      this.abort();
+    }
+    this.closed = true;
+    if (this.wakeTimer !== null) this.layer.time.cancel(this.wakeTimer);
+    this.wakeTimer = null;
+    this.discardUnread();
+    this.chan.fail('EBADF');
+    this.stream.close();
+    this.onChange = null;
+  }
+
+  private discardUnread(): number {
+    let n = this.heldBytes;
+    for (const b of this.held) freeb(b);
+    this.held = [];
+    this.heldBytes = 0;
+    for (let mp = this.stream.closed ? null : this.stream.read(); mp !== null; mp = this.stream.read()) {
+      this.hold(mp);
+      n += this.heldBytes;
+      for (const b of this.held) freeb(b);
+      this.held = [];
+      this.heldBytes = 0;
+    }
+    return n;
+  }
+
+  // ---- options, addresses ------------------------------------------------------------------
+
+  /** T_OPTMGMT_REQ: negotiate (set) or ask for the current values. */
+  optmgmt(flags: number, opt: TOptions, cb: (r: AckResult) => void): void {
+    if (this.closed) return cb({ ok: false, errno: 'EBADF' });
+    this.chan.request({ PRIM_type: 'T_OPTMGMT_REQ', MGMT_flags: flags, OPT: opt }, cb);
+  }
+
+  /**
+   * The local address. A connection's source address is the transport's choice; it is asked
+   * for once (T_ADDR_REQ) and remembered. Without an answer the bound address stands.
+   */
+  localAddr(): SockAddr | null {
+    if (!this.addrKnown && (this.tcp === 'open' || (this.tcp === 'closed' && this.ss === 'connected')) && !this.closed) {
+      this.addrKnown = true;
+      this.chan.request({ PRIM_type: 'T_ADDR_REQ' }, (r) => {
+        if (r.ok && r.prim.PRIM_type === 'T_ADDR_ACK' && r.prim.LOCADDR !== null) this.local = fromTAddr(r.prim.LOCADDR);
+      });
+    }
+    return this.local;
+  }
+
+  /** Take the pending error (reading SO_ERROR or failing a call clears it). */
+  takeError(): ErrnoName | null {
+    const e = this.soError;
+    this.soError = null;
+    return e;
+  }
+
+  /** Readiness as Linux's tcp_poll computes it (POLL* bits from types.ts). */
+  pollMask(): number {
+    if (this.closed) return 0x020;
+    let m = 0;
+    if (this.tcp === 'listen') {
+      if (this.conind.length > 0) m |= 0x001;
+      if (m === 0) this.wantData = true;
+      return m;
+    }
+    if ((this.rcvShut && this.sndShut) || this.tcp === 'closed') m |= 0x010; // POLLHUP
+    if (this.rcvShut) m |= 0x001 | 0x2000; // POLLIN | POLLRDHUP
+    if (this.tcp !== 'synsent') {
+      if (this.fill(1)) m |= 0x001;
+      if (this.sndShut || (this.stream.canWrite() && !this.chan.blocked)) m |= 0x004;
+      // canWrite marks the full queue for back-enabling; the head says 'writable' only to a waiting writer.
+      else this.stream.wantWrite = true;
+    }
+    if (this.soError !== null) m |= 0x008;
+    if ((m & 0x001) === 0) this.wantData = true;
+    return m;
+  }
+}
+
+function fromTAddr(a: TAddr): SockAddr {
+  return { addr: a.addr, port: a.port };
+}

@@ -1,0 +1,137 @@
+/**
+ * The socket's side of TPI: sending primitives (behind flow control, in order) and matching
+ * acknowledgements to the requests that wait for them.
+ *
+ * Acknowledgements arrive inside the transport's put procedure. Calling the waiting code there
+ * would re-enter the transport from its own put (a bind continuation sending T_CONN_REQ while
+ * the transport is still answering T_BIND_REQ), so an ack only records its result; the result
+ * is delivered when the request's own send returns (the usual case: transports answer from
+ * their put procedure) or from the socket's deferred wake-up.
+ */
+import { Errno, freemsg, mktpi } from '../../lib/streams/index.ts';
+import type { Mblk, Stream, TPrimitive, TPrimName } from '../../lib/streams/index.ts';
+import { errnoName, tliErrno, type ErrnoName } from './errno.ts';
+
+export type AckResult = { ok: true; prim: TPrimitive } | { ok: false; errno: ErrnoName };
+export type AckCallback = (r: AckResult) => void;
+
+interface Pending {
+  req: TPrimName;
+  cb: AckCallback;
+  result: AckResult | null;
+}
+
+/** Most primitives waiting for flow control, and most requests waiting for an ack. */
+const MAX_BACKLOG = 64;
+const MAX_PENDING = 64;
+
+export class TpiChannel {
+  private readonly pending: Pending[] = [];
+  private readonly backlog: Mblk[] = [];
+
+  constructor(private readonly stream: Stream) {}
+
+  /** Primitives are waiting for flow control: data must wait behind them. */
+  get blocked(): boolean {
+    return this.backlog.length > 0;
+  }
+
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Send a message now or, when flow control refuses it, after the ones already waiting.
+   * Returns 0 or an errno name (the message is freed then).
+   */
+  send(mp: Mblk): ErrnoName | 0 {
+    if (this.backlog.length === 0) {
+      const e = this.stream.write(mp);
+      if (e === 0) return 0;
+      if (e !== Errno.EAGAIN) {
+        freemsg(mp);
+        return e === Errno.ENXIO ? 'EPIPE' : errnoName(e);
+      }
+    }
+    if (this.backlog.length >= MAX_BACKLOG) {
+      freemsg(mp);
+      return 'ENOBUFS';
+    }
+    this.backlog.push(mp);
+    return 0;
+  }
+
+  /** Send what flow control held back; true when nothing is left waiting. */
+  flush(): boolean {
+    while (this.backlog.length > 0) {
+      const e = this.stream.write(this.backlog[0]!);
+      if (e === Errno.EAGAIN) return false;
+      const mp = this.backlog.shift()!;
+      if (e !== 0) freemsg(mp);
+    }
+    return true;
+  }
+
+  /** Send a request and call cb with its acknowledgement (synchronously when the transport answers at once). */
+  request(prim: TPrimitive, cb: AckCallback, data: Mblk | null = null): void {
+    if (this.pending.length >= MAX_PENDING) {
+      freemsg(data);
+      return cb({ ok: false, errno: 'ENOBUFS' });
+    }
+    const p: Pending = { req: prim.PRIM_type, cb, result: null };
+    this.pending.push(p);
+    const e = this.send(mktpi(prim, data));
+    if (e !== 0) p.result = { ok: false, errno: e };
+    this.settle();
+  }
+
+  /** An acknowledgement came up: record it. Returns false when no request waits for it. */
+  ack(p: TPrimitive): boolean {
+    const want = requestOf(p);
+    if (want === null) return false;
+    const w = this.pending.find((x) => x.result === null && x.req === want);
+    if (w === undefined) return false;
+    w.result = p.PRIM_type === 'T_ERROR_ACK' ? { ok: false, errno: tliErrno(p.TLI_error, p.UNIX_error) } : { ok: true, prim: p };
+    return true;
+  }
+
+  /** Deliver recorded results, oldest request first. */
+  settle(): void {
+    for (let i = 0; i < this.pending.length; ) {
+      const p = this.pending[i]!;
+      if (p.result === null) {
+        i++;
+        continue;
+      }
+      this.pending.splice(i, 1);
+      p.cb(p.result);
+    }
+  }
+
+  /** The stream is going away: every waiting request fails, held primitives are freed. */
+  fail(errno: ErrnoName): void {
+    for (const mp of this.backlog.splice(0)) freemsg(mp);
+    for (const p of this.pending) if (p.result === null) p.result = { ok: false, errno };
+    this.settle();
+  }
+}
+
+/** The request an acknowledgement answers. */
+function requestOf(p: TPrimitive): TPrimName | null {
+  switch (p.PRIM_type) {
+    case 'T_BIND_ACK':
+      return 'T_BIND_REQ';
+    case 'T_OPTMGMT_ACK':
+      return 'T_OPTMGMT_REQ';
+    case 'T_ADDR_ACK':
+      return 'T_ADDR_REQ';
+    case 'T_INFO_ACK':
+      return 'T_INFO_REQ';
+    case 'T_OK_ACK':
+      return p.CORRECT_prim;
+    case 'T_ERROR_ACK':
+      return p.ERROR_prim;
+    default:
+      return null;
+  }
+}

@@ -2,3 +2,4 @@
 import './sim.ts';
 import './wire.ts';
 import './handoff.ts';
+import './streams.ts';

@@ -18,7 +18,7 @@ import { openStream } from './stream.ts';
 import type { PutVia, StreamsTraceEvents, TraceIoctl } from './trace.ts';
 import { fmodsw, type Registry } from './registry.ts';
 import { QENAB, QPROCSON } from './types.ts';
-import { runEntry } from './put.ts';
+import { runService } from './put.ts';
 
 export interface StreamsEnvOptions {
   /** Name used in traces and dumps (e.g. the host name). */
@@ -157,7 +157,7 @@ export class StreamsEnv {
         if (srv === null || (q.flag & QPROCSON) === 0) continue;
         n++;
         if (this.tracing) this.trace.emit('service', { t: this.now(), q });
-        runEntry(() => srv(q));
+        runService(q, srv);
       }
     } finally {
       this.running = false;

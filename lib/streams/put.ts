@@ -17,6 +17,8 @@ import { UseAfterFreeError } from './errors.ts';
 
 let depth = 0;
 let maxDepth = 200;
+/** Nesting at which puts are deferred: maxDepth, or 0 while the FIFO holds anything. */
+let limit = maxDepth;
 
 /** Deferred puts: parallel arrays used as a FIFO ring (no allocation per deferral once grown). */
 let dq: Array<Queue | null> = [];
@@ -28,6 +30,7 @@ let dLen = 0;
 export function setMaxPutDepth(n: number): number {
   const old = maxDepth;
   maxDepth = Math.max(1, n);
+  if (dLen === 0) limit = maxDepth;
   return old;
 }
 
@@ -60,9 +63,11 @@ function defer(q: Queue, mp: Mblk): void {
   dq[j] = q;
   dm[j] = mp;
   dLen++;
+  limit = 0;
   if (q.env.tracing) q.env.traceDefer(q, mp, depth);
 }
 
+/** Run the deferred puts in FIFO order (called at depth 0). */
 function drain(): void {
   while (dLen > 0) {
     const q = dq[dHead]!;
@@ -70,14 +75,24 @@ function drain(): void {
     dq[dHead] = null;
     dm[dHead] = null;
     dHead = (dHead + 1) % dq.length;
-    dLen--;
-    depth++;
-    try {
-      q.putp(q, mp);
-    } finally {
-      depth--;
-    }
+    if (--dLen === 0) limit = maxDepth;
+    outer(q, mp);
   }
+}
+
+/**
+ * A put from depth 0. Only here is the depth restored with try/finally: an exception thrown
+ * by a put procedure unwinds to the outermost put, which resets the count. (A module that
+ * catches exceptions from putnext itself would leave the count high until then; none should.)
+ */
+function outer(q: Queue, mp: Mblk): void {
+  depth = 1;
+  try {
+    q.putp(q, mp);
+  } finally {
+    depth = 0;
+  }
+  if (dLen !== 0) drain();
 }
 
 function dropAtEnd(q: Queue, mp: Mblk): void {
@@ -91,28 +106,22 @@ export function putnext(q: Queue, mp: Mblk): void {
   if (nq === null) return dropAtEnd(q, mp);
   if (mp.freed) throw new UseAfterFreeError('putnext');
   if (nq.env.tracing) nq.env.tracePut(nq, mp, 'putnext');
-  if (depth >= maxDepth || dLen !== 0) return defer(nq, mp);
+  if (depth >= limit) return defer(nq, mp);
+  if (depth === 0) return outer(nq, mp);
   depth++;
-  try {
-    nq.putp(nq, mp);
-  } finally {
-    depth--;
-  }
-  if (depth === 0 && dLen !== 0) drain();
+  nq.putp(nq, mp);
+  depth--;
 }
 
 /** Call q's own put procedure (how drivers and timers inject messages: SVR4 put(9F)). */
 export function put(q: Queue, mp: Mblk): void {
   if (mp.freed) throw new UseAfterFreeError('put');
   if (q.env.tracing) q.env.tracePut(q, mp, 'put');
-  if (depth >= maxDepth || dLen !== 0) return defer(q, mp);
+  if (depth >= limit) return defer(q, mp);
+  if (depth === 0) return outer(q, mp);
   depth++;
-  try {
-    q.putp(q, mp);
-  } finally {
-    depth--;
-  }
-  if (depth === 0 && dLen !== 0) drain();
+  q.putp(q, mp);
+  depth--;
 }
 
 /** Send a message back the way it came: putnext on the other queue of the pair. */
@@ -122,11 +131,24 @@ export function qreply(q: Queue, mp: Mblk): void {
 
 /** Run fn as a top-level STREAMS entry (service procedure, timer): drains deferred puts after. */
 export function runEntry(fn: () => void): void {
-  depth++;
+  if (depth !== 0) return fn();
+  depth = 1;
   try {
     fn();
   } finally {
-    depth--;
+    depth = 0;
   }
-  if (depth === 0 && dLen !== 0) drain();
+  if (dLen !== 0) drain();
+}
+
+/** Run a service procedure as a top-level entry (the scheduler's loop; no closure per run). */
+export function runService(q: Queue, srv: (q: Queue) => void): void {
+  if (depth !== 0) return srv(q);
+  depth = 1;
+  try {
+    srv(q);
+  } finally {
+    depth = 0;
+  }
+  if (dLen !== 0) drain();
 }

@@ -80,6 +80,31 @@ describe('streams: putnext', () => {
     expect(putDepth()).to.equal(0);
   });
 
+  it('is usable again after a put procedure deep in a chain throws (the depth count is restored)', () => {
+    const env = testEnv();
+    const badInfo = { id: 9958, name: 'thrower', minpsz: 0, maxpsz: INFPSZ, hiwat: 100, lowat: 10 };
+    env.registry.register(
+      defineModule({
+        rdinit: { put: (q, mp) => putnext(q, mp), minfo: badInfo },
+        wrinit: {
+          put: (q, mp) => {
+            if (str(mp) === 'bad') throw new Error('module bug');
+            putnext(q, mp);
+          },
+          minfo: badInfo,
+        },
+      }),
+    );
+    const st = env.open('sink');
+    st.push('thrower');
+    st.push('passthru');
+    st.push('passthru');
+    expect(() => st.write(text('bad'))).to.throw('module bug');
+    expect(putDepth()).to.equal(0);
+    st.write(text('good'));
+    expect(sinkLog(st).map(str)).to.deep.equal(['good']);
+  });
+
   it('survives a storm of 200000 synchronous round trips without overflowing the JS stack', () => {
     const env = testEnv();
     env.registry.register(pingpong);

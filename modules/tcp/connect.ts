@@ -27,6 +27,7 @@ function chooseIss(ep: TcpEndpoint, now: Time): void {
   ep.sndNxt = seqAdd(ep.iss, 1);
   ep.sndMax = ep.sndNxt;
   ep.sndSml = ep.iss;
+  ep.maxFlightSeq = ep.iss;
   ep.recover = ep.iss;
   ep.tsOffset = ep.profile.tsRandomOffset ? s.isnGen.tsOffset(ep.localAddr, ep.remoteAddr) : 0;
 }

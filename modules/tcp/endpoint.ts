@@ -119,6 +119,9 @@ export class TcpEndpoint {
   /** RFC 6582 `recover`. */
   recover: Seq = seq(0);
   inRecovery = false;
+  /** Most bytes in flight during the current round trip (ends when SND.UNA passes maxFlightSeq). */
+  maxFlight = 0;
+  maxFlightSeq: Seq = seq(0);
   /** Partial ACKs seen in this recovery (RFC 6582 "impatient" timer rule). */
   partialAcks = 0;
   /** Do not restart the RTO on this ACK. */

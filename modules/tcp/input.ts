@@ -65,6 +65,7 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
       }
     } else if (((o.tsVal - ep.tsRecent) | 0) < 0 && now - ep.tsRecentAge < PAWS_IDLE) {
       mib.PAWSEstab++;
+      oldData(ep, seg.seq, payload.length);
       stack.oowAck(ep, payload.length > 0, 'paws');
       return;
     }
@@ -87,11 +88,7 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
         stack.challengeAck(ep, false);
         return;
       }
-      if (payload.length > 0 && seqLe(seqAdd(seg.seq, payload.length), ep.rcvNxt) && ep.sackOn && p.dsack) {
-        // RFC 2883 §4.1: report the duplicate in a D-SACK block.
-        ep.dsack = { left: seg.seq, right: seqAdd(seg.seq, payload.length) };
-        mib.TCPDSACKOldSent++;
-      }
+      oldData(ep, seg.seq, payload.length);
       if (ep.state === TcpState.TIME_WAIT && fin) setCloseTimer(ep, now + p.timeWait);
       stack.oowAck(ep, payload.length > 0, 'seq');
       return;
@@ -183,6 +180,14 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
   }
 
   textAndFin(ep, o, seg.seq, payload, fin);
+}
+
+/** RFC 2883 §4.1: report data below RCV.NXT that arrived again in a D-SACK block (Linux tcp_send_dupack). */
+function oldData(ep: TcpEndpoint, s: Seq, len: number): void {
+  if (len === 0 || !seqLt(s, ep.rcvNxt) || !ep.sackOn || !ep.profile.dsack) return;
+  const end = seqAdd(s, len);
+  ep.dsack = { left: s, right: seqLt(end, ep.rcvNxt) ? end : ep.rcvNxt };
+  ep.stack.mib.TCPDSACKOldSent++;
 }
 
 /** Seventh and eighth steps: segment text, then FIN. Ends by sending what is due. */

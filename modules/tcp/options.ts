@@ -21,10 +21,12 @@ export interface ReceivedOptions {
   tsVal: number;
   tsEcr: number;
   sack: SackBlock[] | null;
+  /** The segment's ACK field, kept alongside for SACK processing. */
+  ackSeen: Seq;
 }
 
 export function emptyReceivedOptions(): ReceivedOptions {
-  return { mss: -1, wscale: -1, sackOK: false, hasTs: false, tsVal: 0, tsEcr: 0, sack: null };
+  return { mss: -1, wscale: -1, sackOK: false, hasTs: false, tsVal: 0, tsEcr: 0, sack: null, ackSeen: 0 as Seq };
 }
 
 /** Fill `out` from a segment's option list (reuses `out`: no allocation per segment). */

@@ -7,7 +7,7 @@
 import { seqDiff, seqGe, seqGt, type Seq } from '../../lib/wire/seq.ts';
 import type { TcpEndpoint } from './endpoint.ts';
 import type { ReceivedOptions } from './options.ts';
-import { SackScoreboard } from './sack-scoreboard.ts';
+import { SackScoreboard, type SackUpdate } from './sack-scoreboard.ts';
 import { output, retransmitAt } from './snd.ts';
 
 /** Bytes in flight during SACK recovery (RFC 6675 SetPipe). */
@@ -28,17 +28,18 @@ function board(ep: TcpEndpoint): SackScoreboard {
   return ep.sackBoard;
 }
 
+/** Merge an ACK's SACK blocks into the scoreboard; returns the update (D-SACK counted). */
+export function absorbSack(ep: TcpEndpoint, opts: ReceivedOptions): SackUpdate | null {
+  if (!ep.sackOn || !opts.sack) return null;
+  const u = board(ep).update(opts.sack, opts.ackSeen, ep.sndUna, ep.sndMax);
+  if (u.dsack) ep.stack.mib.TCPDSACKRecv++;
+  return u;
+}
+
 /** A duplicate ACK (RFC 5681 §2 definition, or one carrying new SACK information). */
-export function onDupAck(ep: TcpEndpoint, opts: ReceivedOptions): void {
-  const mib = ep.stack.mib;
-  let newlySacked = 0;
-  if (ep.sackOn && opts.sack) {
-    const u = board(ep).update(opts.sack, ep.sndUna, ep.sndUna, ep.sndMax);
-    if (u.dsack) mib.TCPDSACKRecv++;
-    newlySacked = u.newlySacked;
-    // A D-SACK alone reports a spurious retransmission, not a loss.
-    if (u.dsack && newlySacked === 0) return;
-  }
+export function onDupAck(ep: TcpEndpoint, sack: SackUpdate | null): void {
+  // A D-SACK alone reports a spurious retransmission, not a loss.
+  if (sack && sack.dsack && sack.newlySacked === 0) return;
   ep.dupAcks++;
   if (ep.inRecovery) {
     if (ep.sackOn) {
@@ -120,9 +121,7 @@ export function onNewAck(ep: TcpEndpoint, acked: number, ack: Seq): void {
   const mss = ep.sndMss;
   if (!ep.inRecovery) {
     ep.dupAcks = 0;
-    const flightBefore = seqDiff(ep.sndMax, ack) + acked;
-    const cwndLimited = flightBefore + mss >= ep.cc.cwnd;
-    ep.cc.onAck(acked, mss, cwndLimited, ep.stack.now);
+    ep.cc.onAck(acked, mss, cwndLimited(ep), ep.stack.now);
     return;
   }
   if (seqGe(ack, ep.recover)) {
@@ -142,6 +141,16 @@ export function onNewAck(ep: TcpEndpoint, acked: number, ack: Seq): void {
   retransmitAt(ep, ep.sndUna, mss);
   ep.cc.cwnd = Math.max(mss, ep.cc.cwnd - acked + (acked >= mss ? mss : 0));
   output(ep);
+}
+
+/**
+ * Was the sender using its window (RFC 7661)? In slow start, Linux tcp_is_cwnd_limited:
+ * cwnd below twice the most data in flight during the last round trip.
+ */
+function cwndLimited(ep: TcpEndpoint): boolean {
+  const cwnd = ep.cc.cwnd;
+  if (cwnd < ep.cc.ssthresh) return cwnd < 2 * ep.maxFlight;
+  return ep.maxFlight + ep.sndMss >= cwnd;
 }
 
 /** RTO fired (RFC 5681 §3.1, RFC 6582 §3.2 step 4, RFC 6298 §5.4-5.6): go back to SND.UNA. */

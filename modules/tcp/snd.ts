@@ -5,12 +5,12 @@
  * with the RFC 5961 §5.2 acceptability test).
  */
 import type { Time } from '../../lib/sim/time.ts';
-import { seqAdd, seqDiff, seqGt, seqLe, seqLt, seqMax, seqMin, type Seq } from '../../lib/wire/seq.ts';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax, seqMin, type Seq } from '../../lib/wire/seq.ts';
 import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
 import type { TcpEndpoint } from './endpoint.ts';
 import { NO_OPTIONS, segmentOptions, type ReceivedOptions } from './options.ts';
 import { sackBlocks, tsNow, windowField } from './rcv.ts';
-import { onDupAck, onNewAck, limitedTransmitAllowance, sackInFlight } from './recovery.ts';
+import { absorbSack, onDupAck, onNewAck, limitedTransmitAllowance, sackInFlight } from './recovery.ts';
 import { TcpState } from './state.ts';
 import { armPersist } from './timer.ts';
 
@@ -169,6 +169,12 @@ function sendData(ep: TcpEndpoint, s: Seq, len: number, fin: boolean, now: Time)
   if (len > 0 && len < ep.sndMss) ep.sndSml = seqAdd(s, len);
   ep.sndNxt = seqAdd(s, len + (fin ? 1 : 0));
   if (seqGt(ep.sndNxt, ep.sndMax)) ep.sndMax = ep.sndNxt;
+  // Linux tcp_cwnd_validate: the most in flight during the current round trip.
+  const flight = seqDiff(ep.sndNxt, ep.sndUna);
+  if (seqGe(ep.sndUna, ep.maxFlightSeq) || flight > ep.maxFlight) {
+    ep.maxFlight = flight;
+    ep.maxFlightSeq = ep.sndNxt;
+  }
   if (fin) ep.finSent = true;
   ep.lastSndTime = now;
   if (ep.rtoAt === NEVER) ep.rtoAt = now + ep.rtt.rto(ep.profile);
@@ -214,17 +220,17 @@ export function processAck(ep: TcpEndpoint, seg: TcpRepr, opts: ReceivedOptions,
   }
   const acked = seqDiff(ack, ep.sndUna);
   const segWnd = seg.window * 2 ** ep.sndWscale;
+  opts.ackSeen = ack;
+  const sack = acked >= 0 ? absorbSack(ep, opts) : null;
   if (acked > 0) {
     ackNewData(ep, ack, acked, opts);
   } else if (
     acked === 0 &&
     segLen === 0 &&
     ep.sndMax !== ep.sndUna &&
-    (segWnd === ep.sndWnd || (opts.sack !== null && ep.sackOn))
+    (segWnd === ep.sndWnd || (sack !== null && sack.newlySacked > 0))
   ) {
-    onDupAck(ep, opts);
-  } else if (acked === 0 && ep.sackOn && opts.sack) {
-    ep.sackBoard?.update(opts.sack, ack, ep.sndUna, ep.sndMax);
+    onDupAck(ep, sack);
   }
   // Window update (§3.10.7.4): only from a segment newer than the last one that set it.
   if (acked >= 0 && (seqLt(ep.sndWl1, seg.seq) || (ep.sndWl1 === seg.seq && seqLe(ep.sndWl2, ack)))) {
@@ -262,10 +268,7 @@ function ackNewData(ep: TcpEndpoint, ack: Seq, acked: number, opts: ReceivedOpti
     const ticks = (tsNow(ep) - opts.tsEcr) | 0;
     if (ticks >= 0 && ticks < 0x7fffffff) ep.rtt.sample((ticks * 1e9) / ep.profile.tsHz, ep.profile);
   }
-  if (ep.sackBoard) {
-    if (ep.sackOn && opts.sack) ep.sackBoard.update(opts.sack, ack, ep.sndUna, ep.sndMax);
-    ep.sackBoard.advance(ack);
-  }
+  ep.sackBoard?.advance(ack);
   onNewAck(ep, acked, ack);
   // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
   if (ep.sndUna === ep.sndMax) ep.rtoAt = NEVER;

@@ -91,6 +91,12 @@ export class StreamsEnv {
     return openStream(this, driver, opts);
   }
 
+  /** The open stream with this id (Stream.id), e.g. the ACCEPTOR_id of a T_CONN_RES. */
+  streamById(id: number): Stream | undefined {
+    for (const st of this.streams) if (st.id === id) return st;
+    return undefined;
+  }
+
   /** Modules pushed on every stream opened on `driver`, top first (autopush / sad). */
   setAutopush(driver: string, modules: readonly string[]): void {
     if (modules.length === 0) this.autopushLists.delete(driver);

@@ -107,6 +107,7 @@ export class TcpListener {
     this.synQueue.add(child);
     mib.PassiveOpens++;
     passiveOpen(child, seg, readOptions(seg.options, stack.scratchOptions));
+    stack.reschedule(child);
   }
 
   /** A child completed its handshake: move it to the accept queue and tell the owner. */

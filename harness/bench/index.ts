@@ -3,3 +3,4 @@ import './sim.ts';
 import './wire.ts';
 import './handoff.ts';
 import './streams.ts';
+import './packetdrill.ts';

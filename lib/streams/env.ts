@@ -97,6 +97,21 @@ export class StreamsEnv {
     return undefined;
   }
 
+  /**
+   * Close every stream of this env (tearing a host down): upper streams first, so links come
+   * apart in order, then whatever was linked below them.
+   */
+  closeAll(): void {
+    for (let guard = 0; this.streams.size > 0 && guard < 1000; guard++) {
+      const open = [...this.streams].reverse();
+      const top = open.filter((s) => s.linkedUnder === null);
+      for (const st of top.length > 0 ? top : open) {
+        if (st.linkedUnder !== null) st.linkedUnder.upper.unlink(st.linkedUnder.muxid);
+        st.close();
+      }
+    }
+  }
+
   /** Modules pushed on every stream opened on `driver`, top first (autopush / sad). */
   setAutopush(driver: string, modules: readonly string[]): void {
     if (modules.length === 0) this.autopushLists.delete(driver);

@@ -142,7 +142,9 @@ function strrsrv(q: Queue): void {
   }
   if (st.pendingError) {
     st.pendingError = false;
-    st.emit('error', st.rerror, st.werror);
+    // An EventEmitter throws on an 'error' nobody listens to; the errors stay readable in
+    // st.rerror / st.werror, so an unheard one is not lost.
+    if (st.listenerCount('error') > 0) st.emit('error', st.rerror, st.werror);
   }
   if (st.pendingHangup) {
     st.pendingHangup = false;

@@ -403,6 +403,13 @@ function dropPut(q: Queue, mp: Mblk): void {
   freemsg(mp);
 }
 
+/** Undo a driver open that failed. */
+function abandon(st: Stream): void {
+  qprocsoff(st.drvrq);
+  qpaircanceltimers(st.drvrq);
+  st.closed = true;
+}
+
 /** Open a stream on driver `name`: driver open, qprocson, then the autopush list. */
 export function openStream(env: StreamsEnv, name: string, opts: OpenOptions = {}): Stream {
   const def = env.registry.driver(name);
@@ -410,11 +417,16 @@ export function openStream(env: StreamsEnv, name: string, opts: OpenOptions = {}
   const st = new Stream(env, def, sflag, opts.label ?? name);
   st.relink();
   const ctx: OpenCtx = { env, stream: st, sflag, minor: opts.minor ?? 0, args: opts.args };
-  const err = def.streamtab.rdinit.open?.(st.drvrq, ctx);
+  let err: number | void = 0;
+  let threw = true;
+  try {
+    err = def.streamtab.rdinit.open?.(st.drvrq, ctx);
+    threw = false;
+  } finally {
+    if (threw) abandon(st);
+  }
   if (err) {
-    qprocsoff(st.drvrq);
-    qpaircanceltimers(st.drvrq);
-    st.closed = true;
+    abandon(st);
     throw new StreamsError(err, `open ${name}`);
   }
   st.minor = ctx.minor;

@@ -115,6 +115,15 @@ describe('streams: stream head', () => {
     expect(st.read()).to.equal(null);
   });
 
+  it('keeps an M_ERROR nobody listens for in rerror / werror instead of throwing from the scheduler', () => {
+    const env = testEnv();
+    const st = env.open('sink');
+    sinkUp(st, mkerror({ werror: Errno.EPROTO }));
+    expect(() => env.runServices()).to.not.throw();
+    expect(st.werror).to.equal(Errno.EPROTO);
+    expect(st.rerror).to.equal(0);
+  });
+
   it('makes an M_HANGUP visible: queued data can still be read, then eof; writes fail with ENXIO', () => {
     const env = testEnv();
     const st = env.open('sink');

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   allocproto,
+  defineDriver,
   defineModule,
   Errno,
   INFPSZ,
@@ -196,6 +197,32 @@ describe('streams: push, pop and insert', () => {
     const log = sinkLog(st);
     st.close();
     expect(log.map(str)).to.deep.equal(['a', 'b']);
+  });
+
+  it('closes every stream of an env, upper streams before the streams linked below them', () => {
+    const env = env3();
+    const a = env.open('muxd', { clone: true });
+    const lower = env.open('loop');
+    lower.push('counter');
+    a.link(lower);
+    const b = env.open('sink');
+    env.closeAll();
+    expect(env.streams.size).to.equal(0);
+    expect([a.closed, lower.closed, b.closed]).to.deep.equal([true, true, true]);
+  });
+
+  it('refuses a driver open that fails and leaves nothing behind', () => {
+    const env = env3();
+    const failInfo = { id: 9959, name: 'faildrv', minpsz: 0, maxpsz: INFPSZ, hiwat: 10, lowat: 1 };
+    env.registry.register(
+      defineDriver({
+        rdinit: { put: (q, mp) => putnext(q, mp), open: () => Errno.EBUSY, minfo: failInfo },
+        wrinit: { put: (q, mp) => putnext(q, mp), minfo: failInfo },
+      }),
+    );
+    expect(() => env.open('faildrv')).to.throw(StreamsError).with.property('errno', Errno.EBUSY);
+    expect(() => env.open('nosuch')).to.throw(StreamsError).with.property('errno', Errno.ENXIO);
+    expect(env.streams.size).to.equal(0);
   });
 
   it('dumps a stream as text: head, modules top to bottom, driver, with counts, water marks and flags', () => {

@@ -58,8 +58,8 @@ export class RawIp {
     this.drain();
   }
 
-  /** Build and send one packet; returns the bytes sent (IP fills id and checksum). */
-  send(s: RawSend): Uint8Array {
+  /** Build and send one packet (IP fills the id when 0, and the header checksum). */
+  send(s: RawSend): void {
     const dst = typeof s.dst === 'string' ? ipv4(s.dst) : s.dst;
     const src = s.src === undefined ? this.sourceFor(dst) : typeof s.src === 'string' ? ipv4(s.src) : s.src;
     const bytes = encodeIpv4({
@@ -73,11 +73,10 @@ export class RawIp {
       options: new Uint8Array(0),
       payload: s.payload,
     });
-    this.sendBytes(bytes.slice());
-    return bytes;
+    this.sendBytes(bytes);
   }
 
-  /** Send any bytes as they are (malformed packets included). */
+  /** Send any bytes as they are (malformed packets included). IP and the wire own them now. */
   sendBytes(bytes: Uint8Array): void {
     this.put(esballoc(bytes));
   }
@@ -122,7 +121,8 @@ export class RawIp {
   private drain(): void {
     for (let mp = this.stream.read(); mp !== null; mp = this.stream.read()) {
       if (mp.db.type === M_DATA) {
-        const bytes = msgbytes(mp);
+        // A single unshared block is ours to keep; anything else is copied out.
+        const bytes = mp.cont === null && mp.db.ref === 1 ? mp.data() : msgbytes(mp);
         const r = parseIpv4(bytes);
         if (r.ok) this.keep({ time: this.sched.now(), bytes, ip: r.value });
       } else {

@@ -3,11 +3,14 @@
  * queue of pending events ordered by (time, insertion order), so events due at the same instant
  * run first-in first-out and a run is reproducible.
  *
- * The queue is a 4-ary min-heap held in parallel typed arrays (time, sequence, slot), and each
- * timer owns a slot that remembers where its entry sits in the heap. Cancelling removes the entry
- * at once (no tombstones), so a TCP that re-arms its retransmission timer on every ACK does not
- * leave the heap full of dead entries. A timer id is `generation * SLOTS + slot`: a slot is
- * reused after its timer fires or is cancelled, and the generation makes an old id harmless.
+ * The queue is a 4-ary min-heap of (time, slot) pairs in one Float64Array; each timer owns a
+ * slot holding its callback, insertion sequence (the tie-breaker), generation and state. A
+ * cancel only marks the slot: the dead entry leaves the heap when it reaches the top, or in a
+ * sweep that rebuilds the heap in O(n) once dead entries outnumber live ones, so a TCP that
+ * re-arms its retransmission timer on every ACK cannot fill the heap with them. Marking instead
+ * of removing keeps the heap free of position bookkeeping, which measured faster on the hot
+ * path (no random writes per level). A timer id is `generation * MAX_PENDING + slot`: a slot is
+ * reused once its entry has left the heap, and the generation makes an old id harmless.
  *
  * Run modes: `runUntil` / `runFor` / `runUntilIdle` here are synchronous and bounded; `async.ts`
  * holds the loop that yields to Node's event loop, `realtime.ts` the wall-clock driver.
@@ -18,6 +21,9 @@ import type { TimeSource, TimerId } from './types.ts';
 /** Upper bound on pending timers (and the id space of one generation). */
 export const MAX_PENDING = 1 << 22;
 const GEN_WRAP = 2 ** 30;
+const FREE = 0;
+const PENDING = 1;
+const CANCELLED = 2;
 
 export class SimLimitError extends Error {
   override name = 'SimLimitError';
@@ -63,11 +69,13 @@ export class Scheduler implements TimeSource {
   private heap: Float64Array;
   private size = 0;
 
-  // Per-timer slots: callback, insertion sequence, generation, heap position (-1 when free).
+  // Per-timer slots: callback, insertion sequence, generation, state.
   private sFn: (Callback | null)[];
   private sSeq: Float64Array;
   private sGen: Int32Array;
-  private sPos: Int32Array;
+  /** FREE, PENDING, or CANCELLED (still in the heap until it reaches the top or a sweep). */
+  private sState: Uint8Array;
+  private cancelled = 0;
   private free: Int32Array;
   private freeTop = 0;
   private cap: number;
@@ -75,14 +83,21 @@ export class Scheduler implements TimeSource {
   private stopRequested = false;
   private yieldRequested = false;
 
-  constructor(initialCapacity = 1024) {
+  /**
+   * @param initialCapacity timers before the first growth
+   * @param sweepMin cancelled entries tolerated before a sweep is considered (specs use 0)
+   */
+  constructor(
+    initialCapacity = 1024,
+    private readonly sweepMin = 64,
+  ) {
     const cap = Math.max(16, Math.min(MAX_PENDING, initialCapacity));
     this.cap = cap;
     this.heap = new Float64Array(2 * cap);
     this.sSeq = new Float64Array(cap);
     this.sFn = new Array<Callback | null>(cap).fill(null);
     this.sGen = new Int32Array(cap).fill(1);
-    this.sPos = new Int32Array(cap).fill(-1);
+    this.sState = new Uint8Array(cap);
     this.free = new Int32Array(cap);
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
     this.freeTop = cap;
@@ -99,11 +114,17 @@ export class Scheduler implements TimeSource {
 
   /** Number of timers waiting to fire. */
   get pending(): number {
+    return this.size - this.cancelled;
+  }
+
+  /** Entries in the heap, cancelled ones not yet swept included (for specs and reports). */
+  get heapEntries(): number {
     return this.size;
   }
 
   /** Time of the earliest pending event, or undefined when nothing is pending. */
   nextTime(): Time | undefined {
+    this.skipCancelled();
     return this.size > 0 ? this.heap[0] : undefined;
   }
 
@@ -125,18 +146,19 @@ export class Scheduler implements TimeSource {
   cancel(id: TimerId): void {
     if (!(id >= 1)) return;
     const slot = id % MAX_PENDING;
-    if (slot >= this.cap) return;
-    const pos = this.sPos[slot];
-    if (pos < 0 || this.sGen[slot] !== (id - slot) / MAX_PENDING) return;
-    this.removeAt(pos);
-    this.release(slot);
+    if (slot >= this.cap || this.sState[slot] !== PENDING || this.sGen[slot] !== (id - slot) / MAX_PENDING) return;
+    this.sState[slot] = CANCELLED;
+    this.sFn[slot] = null;
+    this.cancelled++;
+    // Keep dead entries a minority so the heap stays as small as the live set.
+    if (this.cancelled > this.sweepMin && this.cancelled * 2 > this.size) this.sweep();
   }
 
   /** Whether a timer id is still pending. */
   isPending(id: TimerId): boolean {
     if (!(id >= 1)) return false;
     const slot = id % MAX_PENDING;
-    return slot < this.cap && this.sPos[slot] >= 0 && this.sGen[slot] === (id - slot) / MAX_PENDING;
+    return slot < this.cap && this.sState[slot] === PENDING && this.sGen[slot] === (id - slot) / MAX_PENDING;
   }
 
   /** Ask the current run loop to stop after the event in progress. */
@@ -166,6 +188,7 @@ export class Scheduler implements TimeSource {
 
   /** Move the clock forward without running anything (never past a pending event). */
   advanceTo(t: Time): void {
+    this.skipCancelled();
     const limit = this.size > 0 ? Math.min(t, this.heap[0]) : t;
     if (limit > this.clock) this.clock = limit;
   }
@@ -180,12 +203,19 @@ export class Scheduler implements TimeSource {
     let budget = maxEvents;
     for (;;) {
       if (this.size === 0) return 'idle';
-      const t = this.heap[0];
+      const heap = this.heap;
+      const slot = heap[1];
+      if (this.sState[slot] === CANCELLED) {
+        this.popTop();
+        this.cancelled--;
+        this.release(slot);
+        continue;
+      }
+      const t = heap[0];
       if (t > until) return 'time';
       if (honourYield && this.yieldRequested && t > this.clock) return 'yield';
       if (budget <= 0) return 'limit';
       budget--;
-      const slot = this.heap[1];
       const fn = this.sFn[slot]!;
       this.popTop();
       this.release(slot);
@@ -243,16 +273,47 @@ export class Scheduler implements TimeSource {
     const slot = this.free[--this.freeTop];
     this.sFn[slot] = fn;
     this.sSeq[slot] = this.nextSeq++;
+    this.sState[slot] = PENDING;
     this.siftUp(this.size++, at, slot);
     return this.sGen[slot] * MAX_PENDING + slot;
   }
 
   private release(slot: number): void {
     this.sFn[slot] = null;
-    this.sPos[slot] = -1;
+    this.sState[slot] = FREE;
     const g = this.sGen[slot] + 1;
     this.sGen[slot] = g >= GEN_WRAP ? 1 : g;
     this.free[this.freeTop++] = slot;
+  }
+
+  /** Drop cancelled entries from the top, so the top is a live event (or the heap is empty). */
+  private skipCancelled(): void {
+    while (this.size > 0) {
+      const slot = this.heap[1];
+      if (this.sState[slot] !== CANCELLED) return;
+      this.popTop();
+      this.cancelled--;
+      this.release(slot);
+    }
+  }
+
+  /** Remove every cancelled entry and rebuild the heap bottom-up (Floyd), in O(n). */
+  private sweep(): void {
+    const h = this.heap;
+    let n = 0;
+    for (let i = 0; i < this.size; i++) {
+      const slot = h[2 * i + 1];
+      if (this.sState[slot] === CANCELLED) {
+        this.release(slot);
+        continue;
+      }
+      h[2 * n] = h[2 * i];
+      h[2 * n + 1] = slot;
+      n++;
+    }
+    this.size = n;
+    this.cancelled = 0;
+    for (let i = (n - 2) >> 2; i >= 0; i--) this.siftDown(i, h[2 * i], h[2 * i + 1]);
   }
 
   private grow(): void {
@@ -265,13 +326,12 @@ export class Scheduler implements TimeSource {
     const seq = new Float64Array(cap);
     seq.set(this.sSeq);
     this.sSeq = seq;
-    const i32 = (a: Int32Array, fill: number) => {
-      const b = new Int32Array(cap).fill(fill);
-      b.set(a);
-      return b;
-    };
-    this.sGen = i32(this.sGen, 1);
-    this.sPos = i32(this.sPos, -1);
+    const gen = new Int32Array(cap).fill(1);
+    gen.set(this.sGen);
+    this.sGen = gen;
+    const state = new Uint8Array(cap);
+    state.set(this.sState);
+    this.sState = state;
     for (let s = old; s < cap; s++) this.sFn.push(null);
     // Every slot below `old` is in use when we grow, so the free stack holds only new slots.
     const free = new Int32Array(cap);
@@ -292,7 +352,6 @@ export class Scheduler implements TimeSource {
     if (last === 0) return;
     const h = this.heap;
     const seq = this.sSeq;
-    const sPos = this.sPos;
     let i = 0;
     for (;;) {
       const c0 = 4 * i + 1;
@@ -307,55 +366,32 @@ export class Scheduler implements TimeSource {
           tm = tc;
         }
       }
-      const ms = h[2 * m + 1];
       h[2 * i] = tm;
-      h[2 * i + 1] = ms;
-      sPos[ms] = i;
+      h[2 * i + 1] = h[2 * m + 1];
       i = m;
     }
     this.siftUp(i, h[2 * last], h[2 * last + 1]);
   }
 
-  private removeAt(pos: number): void {
-    if (pos === 0) {
-      this.popTop();
-      return;
-    }
-    const last = --this.size;
-    if (pos === last) return;
-    const h = this.heap;
-    const t = h[2 * last];
-    const s = h[2 * last + 1];
-    const p = (pos - 1) >> 2;
-    const tp = h[2 * p];
-    if (t < tp || (t === tp && this.sSeq[s] < this.sSeq[h[2 * p + 1]])) this.siftUp(pos, t, s);
-    else this.siftDown(pos, t, s);
-  }
-
   /** Place the entry (time t, slot s) at hole i or above it. */
   private siftUp(i: number, t: number, s: number): void {
     const h = this.heap;
-    const sPos = this.sPos;
     while (i > 0) {
       const p = (i - 1) >> 2;
       const tp = h[2 * p];
       if (tp < t || (tp === t && this.sSeq[h[2 * p + 1]] < this.sSeq[s])) break;
-      const ps = h[2 * p + 1];
       h[2 * i] = tp;
-      h[2 * i + 1] = ps;
-      sPos[ps] = i;
+      h[2 * i + 1] = h[2 * p + 1];
       i = p;
     }
     h[2 * i] = t;
     h[2 * i + 1] = s;
-    sPos[s] = i;
   }
 
   /** Place the entry (time t, slot s) at hole i or below it. */
   private siftDown(i: number, t: number, s: number): void {
     const h = this.heap;
     const seq = this.sSeq;
-    const sPos = this.sPos;
     const n = this.size;
     const q = seq[s];
     for (;;) {
@@ -372,14 +408,11 @@ export class Scheduler implements TimeSource {
         }
       }
       if (t < tm || (t === tm && q < seq[h[2 * m + 1]])) break;
-      const ms = h[2 * m + 1];
       h[2 * i] = tm;
-      h[2 * i + 1] = ms;
-      sPos[ms] = i;
+      h[2 * i + 1] = h[2 * m + 1];
       i = m;
     }
     h[2 * i] = t;
     h[2 * i + 1] = s;
-    sPos[s] = i;
   }
 }

@@ -32,7 +32,7 @@ describe('sim: scheduler', () => {
       fc.property(
         fc.array(fc.record({ delay: fc.integer({ min: 0, max: 20 }), cancel: fc.boolean() }), { maxLength: 200 }),
         (ops) => {
-          const s = new Scheduler(16);
+          const s = new Scheduler(16, 0);
           const fired: number[] = [];
           const ids = ops.map((op, i) => s.schedule(op.delay, () => fired.push(i)));
           ops.forEach((op, i) => op.cancel && s.cancel(ids[i]!));
@@ -46,6 +46,81 @@ describe('sim: scheduler', () => {
         },
       ),
     );
+  });
+
+  it('matches a reference model under schedules, cancels (also from inside events) and partial runs (property)', () => {
+    type Op = { kind: 'schedule'; delay: number; cancelOther: number | null } | { kind: 'cancel'; which: number } | { kind: 'run'; dt: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('schedule' as const), delay: fc.integer({ min: 0, max: 50 }), cancelOther: fc.option(fc.nat(400), { nil: null }) }),
+      fc.record({ kind: fc.constant('cancel' as const), which: fc.nat(400) }),
+      fc.record({ kind: fc.constant('run' as const), dt: fc.integer({ min: 0, max: 30 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), fc.boolean(), (ops, eagerSweep) => {
+        const s = new Scheduler(16, eagerSweep ? 0 : 64);
+        // Reference: a list of live timers, each fired in (time, number) order.
+        const model: { at: number; n: number; cancelOther: number | null }[] = [];
+        let modelNow = 0;
+        const fired: number[] = [];
+        const expected: number[] = [];
+        const ids: number[] = [];
+        const modelCancel = (n: number): void => {
+          const i = model.findIndex((m) => m.n === n);
+          if (i >= 0) model.splice(i, 1);
+        };
+        const modelRun = (until: number): void => {
+          for (;;) {
+            model.sort((a, b) => a.at - b.at || a.n - b.n);
+            const next = model[0];
+            if (next === undefined || next.at > until) break;
+            model.shift();
+            modelNow = next.at;
+            expected.push(next.n);
+            if (next.cancelOther !== null) modelCancel(next.cancelOther);
+          }
+          modelNow = until;
+        };
+        for (const o of ops) {
+          if (o.kind === 'schedule') {
+            const n = ids.length;
+            const other = o.cancelOther !== null && o.cancelOther < n ? o.cancelOther : null;
+            ids.push(
+              s.schedule(o.delay, () => {
+                fired.push(n);
+                if (other !== null) s.cancel(ids[other]!);
+              }),
+            );
+            model.push({ at: modelNow + o.delay, n, cancelOther: other });
+          } else if (o.kind === 'cancel') {
+            if (o.which < ids.length) {
+              s.cancel(ids[o.which]!);
+              modelCancel(o.which);
+            }
+          } else {
+            s.runFor(o.dt);
+            modelRun(modelNow + o.dt);
+          }
+          expect(s.pending).to.equal(model.length);
+        }
+        s.runUntilIdle();
+        modelRun(Number.MAX_SAFE_INTEGER);
+        expect(fired).to.deep.equal(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the heap small when timers are re-armed over and over (dead entries are swept)', () => {
+    const s = new Scheduler(16);
+    const ids = new Array<number>(10).fill(0);
+    for (let round = 0; round < 100_000; round++) {
+      const j = round % 10;
+      s.cancel(ids[j]!);
+      ids[j] = s.schedule(1_000_000 + round, () => {});
+    }
+    expect(s.pending).to.equal(10);
+    // 100 000 cancels, none fired: only sweeps can have kept this bounded.
+    expect(s.heapEntries).to.be.at.most(2 * 10 + 65);
   });
 
   it('cancels a pending timer and ignores cancels of fired or unknown ids', () => {

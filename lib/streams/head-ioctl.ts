@@ -10,6 +10,9 @@ import type { IoctlCallback, IoctlResult } from './ioctl.ts';
 import { I_FIND, I_FLUSH, I_LINK, I_LOOK, I_POP, I_PUSH, I_UNLINK, IOCTL_TIMEOUT_NS, mkioctl } from './ioctl.ts';
 import { linkStream, unlinkStream } from './mux.ts';
 
+/** Ioctls a stream may have waiting for an answer (a bound, like every table here). */
+export const MAX_PENDING_IOCTLS = 64;
+
 function done(cb: IoctlCallback, fn: () => IoctlResult): void {
   let r: IoctlResult;
   try {
@@ -48,6 +51,7 @@ export function headIoctl(st: Stream, cmd: number, arg: unknown, cb: IoctlCallba
   }
   if (st.hungup) return cb({ ok: false, error: Errno.ENXIO }), 0;
   if (st.linkedUnder !== null) return cb({ ok: false, error: Errno.EINVAL }), 0;
+  if (st.ioctls.size >= MAX_PENDING_IOCTLS) return cb({ ok: false, error: Errno.EAGAIN }), 0;
   return sendIoctl(st, cmd, arg, cb, timeoutNs);
 }
 

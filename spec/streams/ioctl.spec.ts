@@ -92,6 +92,17 @@ describe('streams: ioctls', () => {
     expect(st.ioctls.size).to.equal(0);
   });
 
+  it('refuses more than MAX_PENDING_IOCTLS unanswered ioctls with EAGAIN', () => {
+    const env = testEnv();
+    env.registry.register(blackhole);
+    const st = env.open('sink');
+    st.push('blackhole');
+    const errors: number[] = [];
+    for (let i = 0; i < 65; i++) st.ioctl(UNKNOWN, null, (r) => errors.push(r.ok ? 0 : r.error));
+    expect(st.ioctls.size).to.equal(64);
+    expect(errors).to.deep.equal([Errno.EAGAIN]);
+  });
+
   it('ioctlSync throws ETIME when no answer comes even after the pending services ran', () => {
     const env = testEnv();
     env.registry.register(blackhole);

@@ -111,5 +111,6 @@ export { describeQueue } from './trace.ts';
 export type * from './trace.ts';
 export { dumpStream } from './dump.ts';
 export { headInfo } from './head.ts';
+export { MAX_PENDING_IOCTLS } from './head-ioctl.ts';
 export type { TypedEmitter, EventMap } from './emitter.ts';
 export * from './tpi.ts';

@@ -7,8 +7,9 @@ import { CliError } from './command.ts';
 import { benchCommand } from './bench.ts';
 import { contentCommand } from './content.ts';
 import { conformanceCommand } from './conformance.ts';
+import { liveCommand } from './live.ts';
 
-const commands: Command[] = [benchCommand, contentCommand, conformanceCommand];
+const commands: Command[] = [benchCommand, contentCommand, conformanceCommand, liveCommand];
 
 function usage(): string {
   const lines = ['usage: handoff <command> [options]', '', 'commands:'];

@@ -1,0 +1,45 @@
+/**
+ * The world a live session runs when no scenario is given: the real client behind the TUN, an
+ * emulated gateway, and one web server on a switched network.
+ *
+ *   real client 192.0.2.2 ── edge (p2p) ── gw 192.0.2.1 | 203.0.113.1 ── dmz ── web 203.0.113.10
+ *
+ * The web server runs a UDP echo on port 7 (a check of the bridge that needs no TCP).
+ */
+import { World } from '../world/world.ts';
+import { MS, US } from '../../lib/sim/time.ts';
+import type { LiveWorld } from './live-world.ts';
+import { GATEWAY_ADDR, CLIENT_PREFIX_LEN, LIVE_MTU } from './plan.ts';
+import { ECHO_PORT, startUdpEcho, type UdpEcho } from './udp-echo.ts';
+
+export const DEFAULT_SERVER_ADDR = '203.0.113.10';
+
+export interface DefaultWorldOptions {
+  seed?: number;
+}
+
+export function defaultLiveWorld(opts: DefaultWorldOptions = {}): LiveWorld {
+  const w = new World({ seed: opts.seed ?? 1 });
+  w.network('edge', { kind: 'p2p', latency: 1 * MS, bandwidth: 1e9, mtu: LIVE_MTU });
+  w.network('dmz', { latency: 50 * US, bandwidth: 1e9, mtu: LIVE_MTU });
+  w.router('gw');
+  w.host('web');
+  w.attach('gw', 'edge', `${GATEWAY_ADDR}/${CLIENT_PREFIX_LEN}`);
+  w.attach('gw', 'dmz', '203.0.113.1/24');
+  w.attach('web', 'dmz', `${DEFAULT_SERVER_ADDR}/24`);
+  w.route('web', 'default', '203.0.113.1');
+  let echo: UdpEcho | null = null;
+  return {
+    world: w,
+    edge: { network: 'edge', gateway: GATEWAY_ADDR },
+    vip: DEFAULT_SERVER_ADDR,
+    services: [{ name: 'udp echo', url: `udp://${DEFAULT_SERVER_ADDR}:${ECHO_PORT}` }],
+    async start() {
+      echo = startUdpEcho(w.getHost('web'), w.sched);
+    },
+    async stop() {
+      echo?.close();
+      echo = null;
+    },
+  };
+}

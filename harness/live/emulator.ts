@@ -1,0 +1,91 @@
+/**
+ * The emulator side of a live session, run inside the namespace: the world in realtime mode,
+ * the bridge to the TUN (its UDP socket, its capture) and socat. `startEmulator` returns once
+ * the TUN is up and routed; `stop` takes it all down again (socat first, so no packet arrives
+ * into a stopped world) and reports the bridge's counters.
+ */
+import { RealtimeDriver } from '../../lib/sim/realtime.ts';
+import { MS } from '../../lib/sim/time.ts';
+import { TunBridge } from './bridge.ts';
+import { CaptureFile } from './capture-file.ts';
+import { defaultLiveWorld } from './default-world.ts';
+import type { LiveWorld } from './live-world.ts';
+import { CLIENT_ADDR, CLIENT_PREFIX_LEN, EMULATED_PREFIXES, TUN_NAME } from './plan.ts';
+import type { EmulatorConfig, ReadyMessage, StoppedMessage } from './protocol.ts';
+import { LiveError } from './sys.ts';
+import { TunDevice } from './tun.ts';
+import { UdpWire } from './udp-wire.ts';
+
+export interface Emulator {
+  readonly ready: ReadyMessage;
+  stop(): Promise<StoppedMessage>;
+}
+
+/** Build the world a session runs: the scenario's, or the default one. */
+export function buildLiveWorld(cfg: EmulatorConfig): LiveWorld {
+  if (cfg.scenario !== null) throw new LiveError('--scenario is not supported yet: live mode runs the default world for now');
+  return defaultLiveWorld({ seed: cfg.seed });
+}
+
+/** `onFatal` hears of failures after start: socat exiting, an event throwing. */
+export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: string) => void): Promise<Emulator> {
+  const lw = buildLiveWorld(cfg);
+  const file = cfg.pcap === null ? null : new CaptureFile(cfg.pcap, cfg.pcapMaxBytes);
+  let maxLag = 0;
+  const driver = new RealtimeDriver(lw.world.sched, {
+    onError: (err) => onFatal(`the emulated world failed: ${(err as Error)?.stack ?? String(err)}`),
+  });
+  const enter = (fn: () => void): void => {
+    if (!driver.isRunning) return;
+    driver.post(fn);
+    if (driver.lag > maxLag) maxLag = driver.lag;
+  };
+  const bridge = new TunBridge({
+    world: lw.world,
+    network: lw.edge.network,
+    addr: `${CLIENT_ADDR}/${CLIENT_PREFIX_LEN}`,
+    enter,
+    capture: file?.capture ?? null,
+  });
+  let wire: UdpWire | null = null;
+  let tun: TunDevice | null = null;
+  let stopping = false;
+  const teardown = async (): Promise<void> => {
+    stopping = true;
+    tun?.stop();
+    if (driver.isRunning) await lw.stop().catch(() => {});
+    driver.stop();
+    await wire?.close();
+    file?.close();
+  };
+  try {
+    wire = await UdpWire.open(bridge);
+    driver.start();
+    await lw.start();
+    enter(() => {});
+    tun = await TunDevice.start({ routes: EMULATED_PREFIXES });
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+  const t = tun;
+  t.onExit((code, sig) => {
+    if (!stopping) onFatal(`socat exited (${sig ?? `code ${code}`})${t.lastWords ? `: ${t.lastWords}` : ''}`);
+  });
+  const ready: ReadyMessage = {
+    ev: 'ready',
+    vip: lw.vip,
+    clientAddr: CLIENT_ADDR,
+    tun: TUN_NAME,
+    routes: [...EMULATED_PREFIXES],
+    services: lw.services,
+    pids: { emulator: process.pid, socat: t.pid },
+  };
+  return {
+    ready,
+    async stop() {
+      await teardown();
+      return { ev: 'stopped', bridge: { ...bridge.stats }, maxLagMs: maxLag / MS };
+    },
+  };
+}

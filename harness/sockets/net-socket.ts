@@ -53,6 +53,8 @@ export class NetSocket extends Duplex {
   private idleTimer: TimerId | null = null;
   private lastActive: Time = 0;
   private hadError = false;
+  /** A connect that ended within the connect call itself (reported from a later event). */
+  private early: ErrnoName | 0 | 'wait' | null = null;
   /** Options asked for before the connection exists, applied once it does. */
   private pendingOpts: Array<{ nodelay?: boolean; keepalive?: boolean; extra?: Record<string, number> }> = [];
   private readonly timeoutFn = (): void => this.onIdleTimer();
@@ -89,7 +91,10 @@ export class NetSocket extends Duplex {
       const r = sock.connect(addr, true);
       // EINPROGRESS: the socket's wake-up tells us how it ended. Anything else is known now,
       // but reported in a scheduler event, as net.Socket reports from the event loop.
-      if (r !== 'EINPROGRESS') this.later(() => this.connectDone());
+      if (r !== 'EINPROGRESS') {
+        this.early = r;
+        this.later(() => this.connectDone());
+      }
     };
     if (local === undefined) start();
     else sock.bind(local, (err) => (err === null ? start() : this.later(() => this.destroy(sysError(err, 'bind', formatIpv4(local.addr), local.port)))));
@@ -104,14 +109,10 @@ export class NetSocket extends Duplex {
   private connectDone(): void {
     const s = this.sock;
     if (s === null || !this.connecting || this.destroyed) return;
-    if (s.tcp === 'synsent') return;
-    const r = s.connectResult();
-    const t = this.target!;
-    if (r !== 0) {
-      this.connecting = false;
-      this.destroy(sysError(r, 'connect', formatIpv4(t.addr), t.port));
-      return this.layer.yieldToNode();
-    }
+    if (this.early === null && s.tcp === 'synsent') return;
+    const r = this.early ?? s.connectResult();
+    this.early = null;
+    if (r !== 0) return this.connectFailed(r);
     this.connecting = false;
     for (const o of this.pendingOpts.splice(0)) this.setOpts(o);
     this.touch();
@@ -120,6 +121,14 @@ export class NetSocket extends Duplex {
     this.flushWrites();
     if (this.finalCb !== null) this.tryFinal();
     if (this.readWanted) this.pull();
+    this.layer.yieldToNode();
+  }
+
+  private connectFailed(err: ErrnoName | 'wait'): void {
+    if (!this.connecting || this.destroyed) return;
+    const t = this.target!;
+    this.connecting = false;
+    this.destroy(sysError(err === 'wait' ? 'EINPROGRESS' : err, 'connect', formatIpv4(t.addr), t.port));
     this.layer.yieldToNode();
   }
 
@@ -143,7 +152,26 @@ export class NetSocket extends Duplex {
 
   // ---- Duplex implementation --------------------------------------------------------------
 
+  // Node calls these from user code too: each asks for a yield so that Node's follow-up work
+  // (callbacks, 'drain', 'finish') runs in the same virtual instant.
+
+  override cork(): void {
+    this.layer.yieldToNode();
+    super.cork();
+  }
+
+  override write(chunk: unknown, encoding?: BufferEncoding | ((err?: Error | null) => void), cb?: (err?: Error | null) => void): boolean {
+    this.layer.yieldToNode();
+    return super.write(chunk, encoding as BufferEncoding, cb);
+  }
+
+  override end(...args: unknown[]): this {
+    this.layer.yieldToNode();
+    return (super.end as (...a: unknown[]) => this)(...args);
+  }
+
   override _read(): void {
+    this.layer.yieldToNode();
     this.readWanted = true;
     if (!this.connecting && this.sock !== null) this.pull();
   }
@@ -190,6 +218,7 @@ export class NetSocket extends Duplex {
   }
 
   private startWrite(data: Uint8Array, cb: (err?: Error | null) => void): void {
+    this.layer.yieldToNode();
     this.job = { data, off: 0, cb };
     if (!this.connecting) this.flushWrites();
   }
@@ -214,6 +243,7 @@ export class NetSocket extends Duplex {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    this.layer.yieldToNode();
     this.finalCb = cb;
     if (!this.connecting) this.tryFinal();
   }

@@ -49,7 +49,7 @@ export type Done = (err: ErrnoName | null) => void;
 /** Linux's SOMAXCONN: larger listen backlogs are cut to it. */
 export const SOMAXCONN = 4096;
 /** Largest single write handed to the stream head at once (flow control is checked between). */
-const WRITE_SLICE = 65536;
+const WRITE_SLICE = 16384;
 /** Largest peek or read gathered from the head in one call. */
 const MAX_READ = 1 << 20;
 

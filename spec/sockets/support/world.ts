@@ -2,6 +2,7 @@
  * Two hosts on the fake transport (tpiloop) sharing one scheduler, with their socket calls.
  */
 import { Scheduler } from '../../../lib/sim/scheduler.ts';
+import { runAsync, yieldToNode } from '../../../lib/sim/async.ts';
 import type { StreamsEnv } from '../../../lib/streams/index.ts';
 import { socketCalls, type SocketCalls } from '../../../harness/sockets/syscalls.ts';
 import type { Call } from '../../../harness/sockets/call.ts';
@@ -57,3 +58,12 @@ export function connectedPair(w: LoopWorld, port = 80): { lfd: number; cfd: numb
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/**
+ * Run the world asynchronously until `until`. Node work queued by the spec itself (nextTick,
+ * promises) gets a turn first: a run that starts idle would otherwise end before it.
+ */
+export async function runNode(w: LoopWorld, until: number): Promise<void> {
+  await yieldToNode();
+  await runAsync(w.sched, { until });
+}

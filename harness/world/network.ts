@@ -49,6 +49,7 @@ export class Network {
     }
     const p = { ...this.linkDefaults, ...params };
     if (this.switch !== null) {
+      for (const a of iface.addrs) this.switch.checkFree(a.addr, iface.host);
       const port = this.switch.addPort(iface.host);
       const link = new Link(this.ctx, `${this.name}:${iface.host}`, iface, port, p);
       port.link = link;

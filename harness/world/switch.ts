@@ -6,6 +6,7 @@
  * is where a real switch drops when many senders converge on one port.
  */
 import { formatPacket } from '../../lib/wire/format.ts';
+import { formatIpv4 } from '../../lib/wire/ip-types.ts';
 import type { NeighbourAddr } from '../../modules/netdrv/device.ts';
 import type { Frame, WorldContext } from './context.ts';
 import type { Link, LinkEndpoint } from './link.ts';
@@ -55,8 +56,17 @@ export class Switch {
     return p;
   }
 
-  /** Teach the switch that `addr` lives behind `port`. */
+  /** Throw if `addr` already lives behind a port of another host. */
+  checkFree(addr: NeighbourAddr, host: string): void {
+    const owner = this.table.get(addr);
+    if (owner !== undefined && owner.host !== host) {
+      throw new Error(`network ${this.network}: address ${typeof addr === 'number' ? formatIpv4(addr) : addr} is already used by ${owner.host}`);
+    }
+  }
+
+  /** Teach the switch that `addr` lives behind `port`; refuses an address another host owns. */
   learn(addr: NeighbourAddr, port: SwitchPort): void {
+    this.checkFree(addr, port.host);
     this.table.set(addr, port);
   }
 

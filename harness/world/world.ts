@@ -130,8 +130,8 @@ export class World implements WorldContext {
     const h = this.getHost(host);
     const iface = h.iface(ifname);
     const a: IfAddr = parsePrefix(addr);
-    iface.addrs.push(a);
     this.getNetwork(iface.network).addressAdded(iface, a.addr);
+    iface.addrs.push(a);
     h.stack.addAddress(iface.name, a);
   }
 

@@ -100,6 +100,15 @@ describe('world: links', () => {
     expect(rb.received.map((p) => numberOf(p.ip.payload))).to.deep.equal(Array.from({ length: 200 }, (_, i) => i));
   });
 
+  it('refuses a second interface with an address already used on the same switch', () => {
+    const w = new World();
+    w.network('lan');
+    w.host('a');
+    w.host('b');
+    w.attach('a', 'lan', '10.0.0.1/24');
+    expect(() => w.attach('b', 'lan', '10.0.0.1/24')).to.throw(/already used by a/);
+  });
+
   it('refuses bad link parameters with a message naming the field', () => {
     const w = new World();
     expect(() => w.network('x', { latency: -1 })).to.throw(/latency/);

@@ -233,6 +233,22 @@ export class TcpEndpoint {
     return n;
   }
 
+  /**
+   * Queue bytes past the send-buffer limit: what a closing stream still held goes out after
+   * everything else (its amount is bounded by the stream's own queue limits).
+   */
+  sendAll(data: Uint8Array, now: Time): boolean {
+    if (this.shutWr || this.error || !(canSend(this.state) || this.state === TcpState.SYN_SENT || this.state === TcpState.SYN_RECEIVED)) {
+      return false;
+    }
+    this.stack.enter(now);
+    this.sndBuf.append(data);
+    output(this);
+    this.stack.reschedule(this);
+    this.stack.leave();
+    return true;
+  }
+
   /** Bytes that fit in the send buffer now. */
   get sendSpace(): number {
     return Math.max(0, this.sndBufSize - this.sndBuf.length);

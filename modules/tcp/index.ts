@@ -32,3 +32,9 @@ export const profiles: Readonly<Record<string, { profile: TcpProfile; sysctlMap:
   linux: { profile: linuxProfile, sysctlMap: linuxSysctlMap },
   freebsd: { profile: freebsdProfile, sysctlMap: freebsdSysctlMap },
 };
+
+// The STREAMS driver face.
+export { default as tcpDriver, tcptab } from './tcp.ts';
+export { attachTcp, type AttachedTcp } from './driver/setup.ts';
+export { tcpHostOf, TcpHost, type TcpDriverArgs } from './driver/host.ts';
+export * from './driver/ioctl.ts';

@@ -73,6 +73,15 @@ export class TcpListener {
     return ep;
   }
 
+  /** Take a particular completed connection (TPI T_CONN_RES names one by its indication). */
+  take(child: TcpEndpoint): boolean {
+    const i = this.acceptQueue.indexOf(child);
+    if (i < 0) return false;
+    this.acceptQueue.splice(i, 1);
+    child.listener = null;
+    return true;
+  }
+
   /** LISTEN state segment processing. */
   input(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr): void {
     const stack = this.stack;

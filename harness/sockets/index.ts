@@ -9,7 +9,7 @@
  *   httpConnector wire Node's http to them with its timers kept on virtual time.
  */
 export { socketLayer, SocketLayer, envOf, type HostLike, type SocketLayerOptions } from './layer.ts';
-export { socketCalls, SocketCalls, SOCK_NONBLOCK, SOCK_CLOEXEC, FIONREAD, type PollFd, type PollResult, type NameResult } from './syscalls.ts';
+export { socketCalls, SocketCalls, SOCK_NONBLOCK, SOCK_CLOEXEC, FIONREAD, SIOCOUTQ, type PollFd, type PollResult, type NameResult } from './syscalls.ts';
 export { Call } from './call.ts';
 export { Sock, SOMAXCONN, type SockState, type TcpView } from './sock.ts';
 export * from './types.ts';
@@ -20,3 +20,4 @@ export { NetServer, createServer, createConnection, type ServerOptions, type Lis
 export { serveHttp, virtualizeHttpServer, EmulatedAgent, httpConnector, VIRTUAL_EPOCH_MS, type ServeHttpOptions } from './http.ts';
 export { sysError, type NodeSysError } from './node-errors.ts';
 export { default as sockmod, type SockUpcalls } from './sockmod.ts';
+export { syscallTarget } from './syscall-target.ts';

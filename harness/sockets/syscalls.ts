@@ -43,6 +43,8 @@ export const SOCK_NONBLOCK = 0x800;
 export const SOCK_CLOEXEC = 0x80000;
 /** ioctl: bytes readable now. */
 export const FIONREAD = 0x541b;
+/** ioctl: bytes written and not yet acknowledged (the transport answers, TOptions extra `outq`). */
+export const SIOCOUTQ = 0x5411;
 
 export interface PollFd {
   fd: number;
@@ -362,14 +364,19 @@ export class SocketCalls {
     return done(c, fail('EINVAL'));
   }
 
-  /** ioctl(FIONREAD): bytes that a read would return now. */
+  /** ioctl(FIONREAD): bytes a read would return now; ioctl(SIOCOUTQ): bytes not yet acknowledged. */
   ioctl(fd: number, req: number): Call {
     const c = new Call(`ioctl(${fd}, ${req})`);
     const e = this.entry(fd, c);
     if (e === null) return c;
-    if (req !== FIONREAD) return done(c, fail('ENOTTY'));
+    if (req !== FIONREAD && req !== SIOCOUTQ) return done(c, fail('ENOTTY'));
     if (e.sock.tcp === 'listen') return done(c, fail('EINVAL'));
-    return done(c, ok(e.sock.readableBytes()));
+    if (req === FIONREAD) return done(c, ok(e.sock.readableBytes()));
+    e.sock.optmgmt(T_CURRENT, { extra: { outq: 0 } }, (r) => {
+      const v = r.ok && r.prim.PRIM_type === 'T_OPTMGMT_ACK' ? r.prim.OPT.extra?.['outq'] : undefined;
+      c.complete(typeof v === 'number' ? ok(v) : fail(r.ok ? 'ENOTTY' : r.errno));
+    });
+    return c;
   }
 
   /** poll(): timeout in milliseconds, negative to wait forever, 0 to just look. */

@@ -349,6 +349,7 @@ export class TpiLoopNet {
       if (opt.sndbuf !== undefined && ep.wq !== null) qsetwater(ep.wq, opt.sndbuf, Math.floor(opt.sndbuf / 4));
     }
     const cur: TOptions = { rcvbuf: ep.rq?.hiwat ?? 0, sndbuf: ep.wq?.hiwat ?? 0, nodelay: false, keepalive: false, reuseaddr: false, maxseg: 1460, ...ep.opts };
+    if (opt.extra?.['outq'] !== undefined) cur.extra = { ...cur.extra, outq: ep.wq?.count ?? 0 };
     if (opt.extra?.['tcp_info'] === true) cur.extra = { ...cur.extra, tcpi_state: ep.state === 'data' ? 1 : 7, tcpi_snd_mss: 1460 };
     reply(q, mp, mktpi({ PRIM_type: 'T_OPTMGMT_ACK', MGMT_flags: T_SUCCESS, OPT: cur }));
   }

@@ -9,10 +9,11 @@
  *        /    \
  *   netdrv    netdrv   one per interface (NetDevice = harness Interface)
  *
- * The TCP engineer links TCP on top: open an IP stream with openIp(), push modules on it
- * (BTCP), bind it to IpProto.TCP, then I_LINK it under the TCP driver.
+ * A transport goes on top with linkTransport(tcpStream, IpProto.TCP, ['btcp']): an IP stream
+ * bound to the protocol, modules pushed on it, I_LINKed under the transport's driver.
  */
-import { StreamsEnv, describeQueue, errnoName, type Stream } from '../../lib/streams/index.ts';
+import { StreamsEnv, describeQueue, errnoName, freemsg, mkproto, type Stream } from '../../lib/streams/index.ts';
+import type { IpBindAck, IpBindReq, IpErrorAck } from '../../modules/ip/proto.ts';
 import { fmodsw, type Registry } from '../../lib/streams/index.ts';
 import type { Scheduler } from '../../lib/sim/scheduler.ts';
 import type { TraceSink } from '../../lib/sim/trace.ts';
@@ -115,6 +116,35 @@ export class HostStack {
   /** An unbound upper stream of IP (for a transport: push modules, bind, link under it). */
   openIp(label = 'ip'): Stream {
     return this.env.open('ip', { clone: true, label });
+  }
+
+  /**
+   * An upper IP stream with `push` modules on it (top first, as I_PUSH order reversed: the
+   * last name ends up just above IP), bound to `protocol`, ready to be I_LINKed under a
+   * transport driver. Throws when IP refuses the bind.
+   */
+  bindIp(protocol: number, push: readonly string[] = [], label = `ip:${protocol}`): Stream {
+    const st = this.openIp(label);
+    for (const m of [...push].reverse()) st.push(m);
+    const err = st.write(mkproto<IpBindReq>({ prim: 'IP_BIND_REQ', protocol }));
+    if (err !== 0) throw new Error(`${this.host}: IP_BIND_REQ refused: ${errnoName(err)}`);
+    this.env.runServices();
+    const mp = st.read();
+    const ack = mp?.db.proto as IpBindAck | IpErrorAck | undefined;
+    if (mp !== null) freemsg(mp);
+    if (ack?.prim !== 'IP_BIND_ACK') {
+      st.close();
+      throw new Error(`${this.host}: bind of protocol ${protocol} failed: ${(ack as IpErrorAck | undefined)?.reason ?? 'no answer'}`);
+    }
+    return st;
+  }
+
+  /**
+   * Put a transport on IP: bind an IP stream to `protocol` (with `push` modules, e.g. BTCP) and
+   * I_LINK it under `upper`, a stream of the transport's multiplexing driver. Returns the muxid.
+   */
+  linkTransport(upper: Stream, protocol: number, push: readonly string[] = []): number {
+    return upper.link(this.bindIp(protocol, push));
   }
 
   /** A raw IP endpoint bound to `protocol` (specs below TCP; IpProto.TEST by convention). */

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { MS, US } from '../../lib/sim/time.ts';
 import { ipv4, IpProto } from '../../lib/wire/ip-types.ts';
-import { Ipv4Packet } from '../../lib/wire/ipv4.ts';
+import { encodeIpv4, Ipv4Packet } from '../../lib/wire/ipv4.ts';
+import { defineDriver, freemsg, INFPSZ, M_DATA, M_IOCTL, miocack, msgbytes, putnext, Registry } from '../../lib/streams/index.ts';
+import type { Mblk, Queue } from '../../lib/streams/index.ts';
+import { registerWorldDrivers } from '../../harness/world/stack.ts';
 import { World } from '../../harness/world/world.ts';
 import type { RawIp } from '../../harness/world/raw.ts';
 
@@ -175,5 +178,44 @@ describe('world: routing and forwarding', () => {
     client.send({ dst: '10.0.0.100', payload: new Uint8Array([7]) });
     w.runUntilIdle();
     expect(fe.received.map((p) => p.ip.dst)).to.deep.equal([ipv4('10.0.0.100')]);
+  });
+});
+
+describe('world: host stack plumbing for transports', () => {
+  it('binds an IP stream to a protocol and links it under a multiplexing driver', () => {
+    const registry = new Registry();
+    registerWorldDrivers(registry);
+    // A tiny transport mux that keeps what arrives from below.
+    const got: Uint8Array[] = [];
+    const minfo = { id: 9999, name: 'tmux', minpsz: 0, maxpsz: INFPSZ, hiwat: 65536, lowat: 1024 };
+    registry.register(
+      defineDriver({
+        rdinit: { put: (q: Queue, mp: Mblk) => putnext(q, mp), minfo },
+        wrinit: { put: (q: Queue, mp: Mblk) => (mp.db.type === M_IOCTL ? miocack(q, mp) : freemsg(mp)), minfo },
+        muxrinit: {
+          put: (_q: Queue, mp: Mblk) => {
+            if (mp.db.type === M_DATA) got.push(msgbytes(mp));
+            freemsg(mp);
+          },
+          minfo,
+        },
+        muxwinit: { put: (q: Queue, mp: Mblk) => putnext(q, mp), minfo },
+      }),
+    );
+    const w = new World({ registry });
+    w.network('n', { kind: 'p2p' });
+    w.host('a');
+    w.host('b');
+    w.attach('a', 'n', '10.0.0.1/24');
+    w.attach('b', 'n', '10.0.0.2/24');
+    const st = w.getHost('b').stack;
+    const muxid = st.linkTransport(st.env.open('tmux'), 77);
+    expect(muxid).to.be.greaterThan(0);
+    expect(() => st.bindIp(77)).to.throw(/already bound/);
+    const pkt = encodeIpv4({ src: ipv4('10.0.0.1'), dst: ipv4('10.0.0.2'), protocol: 77, ttl: 9, id: 1, tos: 0, dontFrag: true, options: new Uint8Array(0), payload: new Uint8Array([5]) });
+    w.iface('a', 'eth0').transmit(pkt, null);
+    w.runUntilIdle();
+    expect(got).to.have.length(1);
+    expect(got[0]![9]).to.equal(77);
   });
 });

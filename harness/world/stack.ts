@@ -119,9 +119,9 @@ export class HostStack {
   }
 
   /**
-   * An upper IP stream with `push` modules on it (top first, as I_PUSH order reversed: the
-   * last name ends up just above IP), bound to `protocol`, ready to be I_LINKed under a
-   * transport driver. Throws when IP refuses the bind.
+   * An upper IP stream with the `push` modules on it (listed top first: the last one sits just
+   * above IP), bound to `protocol`, ready to be I_LINKed under a transport driver. Throws when
+   * IP refuses the bind.
    */
   bindIp(protocol: number, push: readonly string[] = [], label = `ip:${protocol}`): Stream {
     const st = this.openIp(label);

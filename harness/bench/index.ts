@@ -4,3 +4,4 @@ import './wire.ts';
 import './handoff.ts';
 import './streams.ts';
 import './packetdrill.ts';
+import './tcp.ts';

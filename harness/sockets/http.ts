@@ -46,9 +46,18 @@ export function virtualizeHttpServer(server: http.Server, nowNs: () => number): 
   server.headersTimeout = 0;
   server.requestTimeout = 0;
   (server as unknown as { connectionsCheckingInterval: number }).connectionsCheckingInterval = MAX_TIMER_MS;
+  // Formatting a date is dear; the header has one-second resolution, so keep the last one.
+  let second = -1;
+  let text = '';
   server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     res.sendDate = false;
-    if (!res.hasHeader('date')) res.setHeader('Date', new Date(VIRTUAL_EPOCH_MS + Math.floor(nowNs() / 1e6)).toUTCString());
+    if (res.hasHeader('date')) return;
+    const s = Math.floor(nowNs() / 1e9);
+    if (s !== second) {
+      second = s;
+      text = new Date(VIRTUAL_EPOCH_MS + s * 1000).toUTCString();
+    }
+    res.setHeader('Date', text);
   });
 }
 

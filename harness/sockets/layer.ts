@@ -26,6 +26,8 @@ export class SocketLayer {
   readonly time: TimeSource;
   readonly transport: string;
   readonly maxFds: number;
+  /** Label of socket streams in dumps and traces. */
+  readonly streamLabel: string;
   private readonly yielder: Yielding | null;
 
   constructor(env: StreamsEnv, opts: SocketLayerOptions = {}) {
@@ -34,6 +36,7 @@ export class SocketLayer {
     this.time = env.time;
     this.transport = opts.transport ?? 'tcp';
     this.maxFds = opts.maxFds ?? 1024;
+    this.streamLabel = `${this.transport}:sock`;
     const t = env.time as Partial<Yielding>;
     this.yielder = typeof t.requestYield === 'function' ? (t as Yielding) : null;
     if (!env.registry.has('sockmod')) env.registry.register(sockmod);

@@ -55,8 +55,18 @@ const MAX_READ = 1 << 20;
 
 export const ANY_ADDR = 0 as Ipv4Addr;
 
+/** Parsed dotted addresses (programs name the same few over and over); bounded. */
+const parsed = new Map<string, Ipv4Addr>();
+
 export function toSockAddr(a: SockAddrIn): SockAddr {
-  return { addr: typeof a.addr === 'string' ? ipv4(a.addr) : a.addr, port: a.port };
+  if (typeof a.addr !== 'string') return { addr: a.addr, port: a.port };
+  let addr = parsed.get(a.addr);
+  if (addr === undefined) {
+    addr = ipv4(a.addr);
+    if (parsed.size >= 4096) parsed.clear();
+    parsed.set(a.addr, addr);
+  }
+  return { addr, port: a.port };
 }
 
 export class Sock implements SockUpcalls {
@@ -98,10 +108,11 @@ export class Sock implements SockUpcalls {
   /** Indications refused by the socket (overflow) waiting to be answered outside a put. */
   private refuse: number[] = [];
   private readonly wakeFn = (): void => this.wake();
+  private writableHooked = false;
 
   constructor(layer: SocketLayer) {
     this.layer = layer;
-    this.stream = layer.env.open(layer.transport, { clone: true, label: `${layer.transport}:sock` });
+    this.stream = layer.env.open(layer.transport, { clone: true, label: layer.streamLabel });
     try {
       this.stream.push('sockmod', this);
     } catch (e) {
@@ -109,6 +120,12 @@ export class Sock implements SockUpcalls {
       throw e;
     }
     this.chan = new TpiChannel(this.stream);
+  }
+
+  /** A write was refused for flow control: hear from the head when it may go on. */
+  private waitWritable(): void {
+    if (this.writableHooked) return;
+    this.writableHooked = true;
     this.stream.on('writable', () => this.kick());
   }
 
@@ -147,9 +164,15 @@ export class Sock implements SockUpcalls {
       case 'T_ERROR_ACK':
       case 'T_OPTMGMT_ACK':
       case 'T_ADDR_ACK':
-      case 'T_INFO_ACK':
-        if (!this.chan.ack(p)) this.strayAck(p);
-        break;
+      case 'T_INFO_ACK': {
+        const a = this.chan.ack(p);
+        freemsg(mp);
+        // Answered while its request is being sent: the request delivers it on return.
+        if (a === 'now') return null;
+        if (a === null && !this.strayAck(p)) return null;
+        this.kick();
+        return null;
+      }
       case 'T_CONN_CON': {
         if (this.tcp === 'synsent') {
           this.tcp = 'open';
@@ -178,11 +201,13 @@ export class Sock implements SockUpcalls {
     return null;
   }
 
-  /** An acknowledgement nobody waited for: the outcome of T_CONN_REQ, T_DISCON_REQ. */
-  private strayAck(p: TPrimitive): void {
+  /** An acknowledgement nobody waited for: the outcome of T_CONN_REQ, T_DISCON_REQ. True when it changed something. */
+  private strayAck(p: TPrimitive): boolean {
     if (p.PRIM_type === 'T_ERROR_ACK' && p.ERROR_prim === 'T_CONN_REQ' && this.tcp === 'synsent') {
       this.connectFailed(tliErrno(p.TLI_error, p.UNIX_error));
+      return true;
     }
+    return false;
   }
 
   private indication(p: TConnInd): void {
@@ -506,11 +531,15 @@ export class Sock implements SockUpcalls {
       const end = Math.min(bytes.length, off + WRITE_SLICE);
       const n = this.stream.writeBytes(bytes.subarray(off, end));
       if (n < 0) {
+        if (n === -Errno.EAGAIN) this.waitWritable();
         if (off > 0) break;
         return n === -Errno.EAGAIN ? 'again' : 'EPIPE';
       }
       off += n;
-      if (off < end) break;
+      if (off < end) {
+        this.waitWritable();
+        break;
+      }
     }
     this.bytesWritten += off;
     return off;
@@ -521,6 +550,7 @@ export class Sock implements SockUpcalls {
     if (this.writeCheck(false) !== 0) return false;
     if (this.stream.canWrite()) return true;
     this.stream.wantWrite = true;
+    this.waitWritable();
     return false;
   }
 
@@ -528,7 +558,10 @@ export class Sock implements SockUpcalls {
     if (this.soError !== null) return consume ? this.takeError()! : this.soError;
     if (this.tcp === 'synsent') return 'again';
     if (this.tcp !== 'open' || this.sndShut) return 'EPIPE';
-    if (this.chan.blocked) return 'again';
+    if (this.chan.blocked) {
+      this.waitWritable();
+      return 'again';
+    }
     return 0;
   }
 
@@ -672,7 +705,10 @@ export class Sock implements SockUpcalls {
       if (this.fill(1)) m |= 0x001;
       if (this.sndShut || (this.stream.canWrite() && !this.chan.blocked)) m |= 0x004;
       // canWrite marks the full queue for back-enabling; the head says 'writable' only to a waiting writer.
-      else this.stream.wantWrite = true;
+      else {
+        this.stream.wantWrite = true;
+        this.waitWritable();
+      }
     }
     if (this.soError !== null) m |= 0x008;
     if ((m & 0x001) === 0) this.wantData = true;

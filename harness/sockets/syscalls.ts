@@ -83,6 +83,8 @@ const EMPTY = new Uint8Array(0);
 export class SocketCalls {
   readonly layer: SocketLayer;
   private readonly fds = new Map<number, FdEntry>();
+  /** No descriptor below this one is free (the search for the lowest free one starts here). */
+  private lowFree = 3;
 
   constructor(layer: SocketLayer) {
     this.layer = layer;
@@ -297,6 +299,7 @@ export class SocketCalls {
     const e = this.entry(fd, c);
     if (e === null) return c;
     this.fds.delete(fd);
+    if (fd < this.lowFree) this.lowFree = fd;
     e.sock.close();
     for (const w of [...e.waiters]) {
       this.unwait(w);
@@ -413,7 +416,11 @@ export class SocketCalls {
   }
 
   private freeFd(): number {
-    for (let fd = 3; fd < this.layer.maxFds; fd++) if (!this.fds.has(fd)) return fd;
+    for (let fd = this.lowFree; fd < this.layer.maxFds; fd++) {
+      if (this.fds.has(fd)) continue;
+      this.lowFree = fd;
+      return fd;
+    }
     return -1;
   }
 
@@ -457,7 +464,13 @@ export class SocketCalls {
 
   /** The socket changed: blocked calls on it try again, oldest first. */
   private wake(e: FdEntry): void {
-    if (e.waiters.length === 0) return;
+    const n = e.waiters.length;
+    if (n === 0) return;
+    if (n === 1) {
+      const w = e.waiters[0]!;
+      if (w.retry()) this.unwait(w);
+      return;
+    }
     for (const w of [...e.waiters]) {
       if (e.waiters.indexOf(w) < 0) continue;
       if (w.retry()) this.unwait(w);

@@ -28,6 +28,8 @@ const MAX_PENDING = 64;
 export class TpiChannel {
   private readonly pending: Pending[] = [];
   private readonly backlog: Mblk[] = [];
+  /** A request's send is in progress: an ack arriving now is delivered when it returns. */
+  private sending = 0;
 
   constructor(private readonly stream: Stream) {}
 
@@ -80,19 +82,29 @@ export class TpiChannel {
     }
     const p: Pending = { req: prim.PRIM_type, cb, result: null };
     this.pending.push(p);
-    const e = this.send(mktpi(prim, data));
+    this.sending++;
+    let e: ErrnoName | 0;
+    try {
+      e = this.send(mktpi(prim, data));
+    } finally {
+      this.sending--;
+    }
     if (e !== 0) p.result = { ok: false, errno: e };
     this.settle();
   }
 
-  /** An acknowledgement came up: record it. Returns false when no request waits for it. */
-  ack(p: TPrimitive): boolean {
+  /**
+   * An acknowledgement came up: record it. Returns 'now' when the request that waits for it is
+   * still sending (its result is delivered as the send returns), 'later' when someone must
+   * settle it, and null when no request waits for it.
+   */
+  ack(p: TPrimitive): 'now' | 'later' | null {
     const want = requestOf(p);
-    if (want === null) return false;
+    if (want === null) return null;
     const w = this.pending.find((x) => x.result === null && x.req === want);
-    if (w === undefined) return false;
+    if (w === undefined) return null;
     w.result = p.PRIM_type === 'T_ERROR_ACK' ? { ok: false, errno: tliErrno(p.TLI_error, p.UNIX_error) } : { ok: true, prim: p };
-    return true;
+    return this.sending > 0 ? 'now' : 'later';
   }
 
   /** Deliver recorded results, oldest request first. */

@@ -5,3 +5,4 @@ import './handoff.ts';
 import './streams.ts';
 import './packetdrill.ts';
 import './tcp.ts';
+import './sockets.ts';

@@ -396,6 +396,13 @@ export class TcpEndpoint {
     this.stack.leave();
   }
 
+  /** Drop the connection from outside (tcpdrop): RST to the peer, ECONNABORTED to the user. */
+  kill(now: Time): void {
+    this.stack.enter(now);
+    if (this.state !== TcpState.CLOSED) this.abortWithRst('ECONNABORTED');
+    this.stack.leave();
+  }
+
   /** Send RST (when the state calls for one) and delete the TCB, reporting `err` if given. */
   abortWithRst(err: TcpErrno | null): void {
     if (

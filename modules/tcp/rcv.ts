@@ -189,28 +189,31 @@ export function scheduleAck(ep: TcpEndpoint, len: number): void {
 }
 
 function noteSackRecent(ep: TcpEndpoint, s: Seq): void {
-  const r = ep.sackRecent;
+  // Drop entries the cumulative ACK has passed, then put the newest first.
+  const r = ep.sackRecent.filter((x) => seqGt(x, ep.rcvNxt));
   r.unshift(s);
   if (r.length > 8) r.length = 8;
+  ep.sackRecent = r;
 }
 
-/** SACK blocks for the next outgoing segment (D-SACK first), or null. */
+/** SACK blocks for the next outgoing segment (D-SACK first), or null. Does not consume the D-SACK. */
 export function sackBlocks(ep: TcpEndpoint): SackBlock[] | null {
   if (!ep.sackOn) return null;
+  const hasOoo = ep.reasm !== null && !ep.reasm.isEmpty();
+  if (ep.dsack === null && !hasOoo) return null;
   const max = maxSackBlocks(ep.tsOn);
   const out: SackBlock[] = [];
-  const ooo = ep.reasm && !ep.reasm.isEmpty() ? ep.reasm.blocks() : null;
+  const ooo = hasOoo ? ep.reasm!.blocks() : null;
+  const has = (b: SackBlock): boolean => out.some((o) => o.left === b.left && o.right === b.right);
   if (ep.dsack) {
     const d = ep.dsack;
     out.push({ left: d.left, right: d.right });
-    ep.dsack = null;
     if (ooo) {
       const holder = ooo.find((b) => seqGe(d.left, b.left) && !seqGt(d.right, b.right));
       if (holder) out.push(holder);
     }
   }
   if (ooo) {
-    const has = (b: SackBlock): boolean => out.some((o) => o.left === b.left && o.right === b.right);
     for (const s of ep.sackRecent) {
       if (out.length >= max) break;
       const b = ooo.find((x) => seqGe(s, x.left) && seqLt(s, x.right));
@@ -219,12 +222,14 @@ export function sackBlocks(ep: TcpEndpoint): SackBlock[] | null {
     for (let i = ooo.length - 1; i >= 0 && out.length < max; i--) {
       if (!has(ooo[i]!)) out.push(ooo[i]!);
     }
-    ep.sackRecent = ep.sackRecent.filter((s) => ooo.some((x) => seqGe(s, x.left) && seqLt(s, x.right)));
-  } else if (ep.sackRecent.length > 0) {
-    ep.sackRecent = [];
   }
   if (out.length > max) out.length = max;
   return out.length > 0 ? out : null;
+}
+
+/** Option bytes the SACK blocks take on a segment: NOP, NOP, kind, length, 8 per block. */
+export function sackOptionBytes(sack: SackBlock[] | null): number {
+  return sack === null ? 0 : 4 + 8 * sack.length;
 }
 
 /**

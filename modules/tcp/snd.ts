@@ -8,8 +8,8 @@ import type { Time } from '../../lib/sim/time.ts';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax, seqMin, type Seq } from '../../lib/wire/seq.ts';
 import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
 import type { TcpEndpoint } from './endpoint.ts';
-import { NO_OPTIONS, segmentOptions, type ReceivedOptions } from './options.ts';
-import { sackBlocks, tsNow, windowField } from './rcv.ts';
+import { NO_OPTIONS, segmentOptions, type ReceivedOptions, type SackBlock } from './options.ts';
+import { sackBlocks, sackOptionBytes, tsNow, windowField } from './rcv.ts';
 import { absorbSack, onDupAck, onNewAck, limitedTransmitAllowance, sackInFlight } from './recovery.ts';
 import { TcpState } from './state.ts';
 import { armPersist } from './timer.ts';
@@ -17,10 +17,13 @@ import { armPersist } from './timer.ts';
 const NEVER = Number.POSITIVE_INFINITY;
 const EMPTY = new Uint8Array(0);
 
-/** Build a non-SYN segment from the TCB (ACK, window, timestamp and SACK options). */
-export function makeSegment(ep: TcpEndpoint, s: Seq, flags: number, payload: Uint8Array): TcpRepr {
+/**
+ * Build a non-SYN segment from the TCB (ACK, window, timestamp and SACK options). `sack` are
+ * blocks already chosen (to size the payload); by default they are chosen here.
+ */
+export function makeSegment(ep: TcpEndpoint, s: Seq, flags: number, payload: Uint8Array, sack: SackBlock[] | null | undefined = undefined): TcpRepr {
   const ack = (flags & TcpFlag.ACK) !== 0;
-  const sack = ack && ep.sackOn ? sackBlocks(ep) : null;
+  if (sack === undefined) sack = ack ? sackBlocks(ep) : null;
   const repr: TcpRepr = {
     srcPort: ep.localPort,
     dstPort: ep.remotePort,
@@ -32,6 +35,7 @@ export function makeSegment(ep: TcpEndpoint, s: Seq, flags: number, payload: Uin
     options: ep.tsOn || sack ? segmentOptions(tsNow(ep), ep.tsRecent, ep.tsOn, sack) : NO_OPTIONS,
     payload,
   };
+  if (sack !== null) ep.dsack = null;
   if (ack) {
     ep.lastAckSent = ep.rcvNxt;
     ep.ackNow = false;
@@ -98,14 +102,16 @@ export function output(ep: TcpEndpoint, forceLen = 0): void {
     return;
   }
   const now = ep.stack.now;
-  const mss = ep.sndMss;
   // RFC 5681 §4.1: restart from the initial window after an idle period longer than the RTO.
   if (ep.sndNxt === ep.sndUna && ep.sndBuf.length > 0 && ep.lastSndTime > 0 && now - ep.lastSndTime > ep.rtt.rto(ep.profile)) {
-    ep.cc.onIdleRestart(ep.profile.initialCwnd * mss);
+    ep.cc.onIdleRestart(ep.profile.initialCwnd * ep.sndMss);
     ep.lastSndTime = now;
   }
   const dataEnd = ep.dataEnd();
   for (let budget = 1 << 16; budget > 0; budget--) {
+    // RFC 6691: the data shrinks by the option bytes a segment carries beyond the timestamp.
+    const sack = sackBlocks(ep);
+    const mss = ep.sndMss - sackOptionBytes(sack);
     const off = dataOffset(ep, ep.sndNxt);
     const avail = Math.max(0, ep.sndBuf.length - off);
     const flight = ep.inRecovery && ep.sackOn ? sackInFlight(ep) : seqDiff(ep.sndNxt, ep.sndUna);
@@ -135,7 +141,7 @@ export function output(ep: TcpEndpoint, forceLen = 0): void {
       const nextSacked = ep.sackBoard.nextSackedAfter(ep.sndNxt);
       if (nextSacked && len > seqDiff(nextSacked, ep.sndNxt)) len = seqDiff(nextSacked, ep.sndNxt);
     }
-    sendData(ep, ep.sndNxt, len, fin && seqAdd(ep.sndNxt, len) === dataEnd, now);
+    sendData(ep, ep.sndNxt, len, fin && seqAdd(ep.sndNxt, len) === dataEnd, now, sack);
     forceLen = 0;
   }
   if (ep.ackNow) sendAck(ep);
@@ -150,14 +156,14 @@ function nagleHolds(ep: TcpEndpoint): boolean {
 }
 
 /** Transmit [s, s+len) (+FIN) from the send buffer and advance SND.NXT/SND.MAX. */
-function sendData(ep: TcpEndpoint, s: Seq, len: number, fin: boolean, now: Time): void {
+function sendData(ep: TcpEndpoint, s: Seq, len: number, fin: boolean, now: Time, sack: SackBlock[] | null): void {
   const off = dataOffset(ep, s);
   const payload = ep.sndBuf.slice(off, len);
   let flags = TcpFlag.ACK;
   if (len > 0 && off + len === ep.sndBuf.length) flags |= TcpFlag.PSH;
   if (fin) flags |= TcpFlag.FIN;
   const retrans = seqLt(s, ep.sndMax);
-  transmit(ep, makeSegment(ep, s, flags, payload));
+  transmit(ep, makeSegment(ep, s, flags, payload, sack));
   if (retrans) {
     ep.stack.mib.RetransSegs++;
     ep.totalRetrans++;
@@ -185,13 +191,14 @@ function sendData(ep: TcpEndpoint, s: Seq, len: number, fin: boolean, now: Time)
 export function retransmitAt(ep: TcpEndpoint, s: Seq, len: number): number {
   const dataEnd = ep.dataEnd();
   const off = dataOffset(ep, s);
-  const n = Math.max(0, Math.min(len, ep.sndBuf.length - off));
+  const sack = sackBlocks(ep);
+  const n = Math.max(0, Math.min(len, ep.sndMss - sackOptionBytes(sack), ep.sndBuf.length - off));
   const fin = ep.finSent && seqAdd(s, n) === dataEnd && seqLt(dataEnd, ep.sndMax);
   if (n === 0 && !fin) return 0;
   let flags = TcpFlag.ACK;
   if (n > 0 && off + n === ep.sndBuf.length) flags |= TcpFlag.PSH;
   if (fin) flags |= TcpFlag.FIN;
-  transmit(ep, makeSegment(ep, s, flags, ep.sndBuf.slice(off, n)));
+  transmit(ep, makeSegment(ep, s, flags, ep.sndBuf.slice(off, n), sack));
   ep.stack.mib.RetransSegs++;
   ep.totalRetrans++;
   // Karn: a retransmitted range can no longer be timed.

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MS, SEC } from '../../lib/sim/time.ts';
 import { TcpFlag } from '../../lib/wire/tcp-types.ts';
+import { tcpOptionsLen } from '../../lib/wire/tcp-options.ts';
 import { freebsdProfile } from '../../modules/tcp/profiles/freebsd.ts';
 import { linuxProfile } from '../../modules/tcp/profiles/linux.ts';
 import type { TcpProfile } from '../../modules/tcp/profile.ts';
@@ -74,6 +75,24 @@ describe('tcp data transfer', () => {
       expect(a.mib.TCPRenoRecovery).to.be.greaterThan(0);
     });
   }
+
+  it('shrinks the data of a segment that carries SACK blocks so the packet fits the MTU (RFC 6691)', () => {
+    const net = new TestNet(9);
+    const a = net.addHost(A, linuxProfile);
+    const b = net.addHost(B, linuxProfile);
+    const p = openPair(net, a, b);
+    net.loss = 0.05;
+    pump(net, p.client, bytes(200_000, 1));
+    pump(net, p.server, bytes(200_000, 2));
+    net.run(30 * SEC);
+    expect(p.s.received.length).to.equal(200_000);
+    const withSack = net.log.filter((c) => c.seg.payload.length > 0 && c.seg.options.some((o) => o.kind === 'sack'));
+    expect(withSack.length).to.be.greaterThan(0);
+    for (const c of net.log) {
+      const hdr = 20 + ((tcpOptionsLen(c.seg.options) + 3) & ~3);
+      expect(20 + hdr + c.seg.payload.length).to.be.at.most(1500);
+    }
+  });
 
   it('segments writes to the MSS and sets PSH on the last segment of the buffer', () => {
     const net = new TestNet();

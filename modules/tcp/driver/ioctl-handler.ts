@@ -59,7 +59,7 @@ export function tcpIoctl(q: Queue, u: TcpUpper, mp: Mblk, ioc: IocBlk): void {
       if (!d?.local || !d.remote) return miocnak(q, mp, Errno.EINVAL);
       const ep = stack.lookup(d.local.addr, d.local.port, d.remote.addr, d.remote.port);
       if (ep === null || ep.state === TcpState.TIME_WAIT) return miocnak(q, mp, Errno.ENOENT);
-      ep.abort(host.env.now());
+      ep.kill(host.env.now());
       return miocack(q, mp);
     }
     case TCP_IOC_CTL_SUBSCRIBE:

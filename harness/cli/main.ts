@@ -8,8 +8,12 @@ import { benchCommand } from './bench.ts';
 import { contentCommand } from './content.ts';
 import { conformanceCommand } from './conformance.ts';
 import { liveCommand } from './live.ts';
+import { demoCommand } from './demo.ts';
+import { runCommand } from './run.ts';
+import { shellCommand } from './shell.ts';
+import { modulesCommand } from './modules.ts';
 
-const commands: Command[] = [benchCommand, contentCommand, conformanceCommand, liveCommand];
+const commands: Command[] = [demoCommand, runCommand, shellCommand, modulesCommand, benchCommand, contentCommand, conformanceCommand, liveCommand];
 
 function usage(): string {
   const lines = ['usage: handoff <command> [options]', '', 'commands:'];

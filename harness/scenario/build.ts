@@ -60,8 +60,13 @@ function applyModule(b: BuiltScenario, m: ModuleAction): void {
 
 const loadedFiles = new WeakMap<Registry, Map<string, string>>();
 
+/** The name of the module loadModuleFiles imported from `path` into `registry`. */
+export function loadedModuleName(registry: Registry, path: string): string | undefined {
+  return loadedFiles.get(registry)?.get(path);
+}
+
 function fileModuleName(b: BuiltScenario, path: string): string {
-  const name = loadedFiles.get(b.registry)?.get(path);
+  const name = loadedModuleName(b.registry, path);
   if (name === undefined) throw new Error(`module file ${path} was not loaded`);
   return name;
 }

@@ -10,7 +10,7 @@ import { formatIpv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import type { Time } from '../../lib/sim/time.ts';
 import { formatPrefix, inPrefix, maskOf, networkOf, type Prefix } from '../world/addr.ts';
 import { didYouMean, type Diagnostic } from './messages.ts';
-import type { HostModel, IfModel, ModuleAction, Scenario, TimeWindow } from './model.ts';
+import type { HostModel, IfModel, ModuleAction, NetModel, Scenario, TimeWindow } from './model.ts';
 import { allowedRangesText, inAllowedRange, prefixAllowed } from './ranges.ts';
 import { formatDuration } from './units.ts';
 
@@ -144,14 +144,17 @@ function checkOverlaps(c: Checker, ws: readonly (TimeWindow & { ptr: string })[]
   }
 }
 
-/** Prefixes a host reaches directly (its interfaces' networks). */
-function connected(h: HostModel): { prefix: Prefix; ifname: string }[] {
-  return h.links.flatMap((l) => [{ prefix: { ...l.address, addr: networkOf(l.address) }, ifname: l.ifname }, ...l.aliases.map((a) => ({ prefix: a, ifname: l.ifname }))]);
+/** Prefixes a host reaches directly: its networks as declared (the address's own prefix when the network is unknown), and its aliases. */
+function connected(h: HostModel, nets: readonly NetModel[]): { prefix: Prefix; ifname: string }[] {
+  return h.links.flatMap((l) => [
+    { prefix: nets.find((n) => n.name === l.network)?.prefix ?? { ...l.address, addr: networkOf(l.address) }, ifname: l.ifname },
+    ...l.aliases.map((a) => ({ prefix: a, ifname: l.ifname })),
+  ]);
 }
 
 function checkRoutes(c: Checker, h: HostModel): void {
   const seen = new Map<string, string>();
-  const conn = connected(h);
+  const conn = connected(h, c.s.networks);
   for (const r of h.routes) {
     const key = formatPrefix(r.prefix);
     if (seen.has(key)) c.error(`${r.ptr}/to`, `${h.name} already has a route to ${r.prefix.prefixLen === 0 ? 'default' : key} (at ${seen.get(key)})`);
@@ -168,7 +171,7 @@ function checkRoutes(c: Checker, h: HostModel): void {
     if (hostAddresses(h).some((a) => a.addr === r.via)) {
       c.error(`${r.ptr}/via`, `route to nowhere: ${gw} is ${h.name}'s own address`);
     } else if (!conn.some((p) => inPrefix(r.via!, p.prefix))) {
-      const nets = h.links.map((l) => `${l.network} ${formatPrefix({ ...l.address, addr: networkOf(l.address) })}`).join(', ');
+      const nets = h.links.map((l) => `${l.network} ${formatPrefix(conn.find((p) => p.ifname === l.ifname)!.prefix)}`).join(', ');
       c.error(`${r.ptr}/via`, `route to nowhere: gateway ${gw} is on none of ${h.name}'s networks (${nets})`);
     } else if (!c.s.hosts.some((o) => o !== h && hostAddresses(o).some((a) => a.addr === r.via))) {
       c.error(`${r.ptr}/via`, `route to nowhere: no host has the gateway address ${gw}`);
@@ -177,8 +180,8 @@ function checkRoutes(c: Checker, h: HostModel): void {
 }
 
 /** Can `h` send to `dst`: directly, or by a route? */
-function reaches(h: HostModel, dst: Ipv4Addr): boolean {
-  return connected(h).some((p) => inPrefix(dst, p.prefix)) || h.routes.some((r) => inPrefix(dst, r.prefix));
+function reaches(h: HostModel, dst: Ipv4Addr, nets: readonly NetModel[]): boolean {
+  return connected(h, nets).some((p) => inPrefix(dst, p.prefix)) || h.routes.some((r) => inPrefix(dst, r.prefix));
 }
 
 function checkPartitions(c: Checker): void {
@@ -305,7 +308,7 @@ function checkApps(c: Checker): void {
       if (!viaCluster && !servers.has(`${owner.name}:${cm.target.port}`)) {
         c.warn(`${cm.ptr}/target`, `no server listens on ${owner.name} port ${cm.target.port} (apps.servers)`);
       }
-      if (h !== undefined && !reaches(h, cm.target.addr)) c.error(`${cm.ptr}/target`, `${h.name} has no route to ${t} (add a route, e.g. {"to": "default", "via": ...})`);
+      if (h !== undefined && !reaches(h, cm.target.addr, c.s.networks)) c.error(`${cm.ptr}/target`, `${h.name} has no route to ${t} (add a route, e.g. {"to": "default", "via": ...})`);
     }
     if (cm.start > 0) c.inRun(cm.start, `${cm.ptr}/start`);
   }
@@ -323,12 +326,17 @@ function checkCapture(c: Checker): void {
   });
 }
 
-/** Every semantic problem of a resolved scenario (errors and warnings), in file order. */
+/**
+ * Every semantic problem of a resolved scenario (errors and warnings): the topology's first,
+ * then, when the topology is sound, those of modules, cluster, applications and captures.
+ */
 export function checkScenario(s: Scenario, ctx: CheckContext): Diagnostic[] {
   const c = new Checker(s, ctx);
   checkNetworks(c);
   checkHosts(c);
   checkPartitions(c);
+  // What follows refers to the topology; with the topology wrong it would only echo its errors.
+  if (c.out.some((d) => d.severity === 'error')) return c.out;
   checkModules(c);
   checkCluster(c);
   checkApps(c);

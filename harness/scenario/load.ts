@@ -42,16 +42,48 @@ function lineCol(text: string, pos: number): string {
   return `line ${line} column ${pos - before.lastIndexOf('\n')}`;
 }
 
+function incomplete(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const at = /at position (\d+)/.exec(msg);
+    // A complaint about the place right after the text is about the text ending.
+    return /end of JSON input|Unterminated string/.test(msg) || (at !== null && Number(at[1]) >= text.length);
+  }
+}
+
+/**
+ * Where JSON.parse gives up, when its message does not say (V8 often quotes the text instead):
+ * the shortest prefix that is wrong rather than unfinished ends at the bad character.
+ */
+function errorOffset(text: string, message: string): number | null {
+  const m = /at position (\d+)/.exec(message);
+  if (m) return Number(m[1]);
+  if (incomplete(text)) return null;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (incomplete(text.slice(0, mid + 1))) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** JSON.parse with a one-line message that says where. */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
     const msg = (e as Error).message;
-    const m = /at position (\d+)/.exec(msg);
-    const where = m ? ` at ${lineCol(text, Number(m[1]))}` : text.trim() === '' ? ' (the file is empty)' : '';
-    const what = msg.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    return { ok: false, message: `not valid JSON${where}: ${what}` };
+    if (text.trim() === '') return { ok: false, message: 'not valid JSON (the file is empty)' };
+    const at = errorOffset(text, msg);
+    if (at === null) return { ok: false, message: 'not valid JSON: the file ends in the middle of a value' };
+    const v8 = msg.replace(/ in JSON at position \d+.*$/, '');
+    const what = /^Unexpected token/.test(msg) || !/ in JSON at position/.test(msg) ? `unexpected ${JSON.stringify(text[at] ?? '')}` : v8[0]!.toLowerCase() + v8.slice(1);
+    return { ok: false, message: `not valid JSON at ${lineCol(text, at)}: ${what}` };
   }
 }
 

@@ -173,6 +173,16 @@ export class TcpEndpoint {
   keepCnt = 0;
   /** SO_LINGER: -1 off, else the linger time (0: abortive close). */
   linger: Time = -1;
+  /** TCP_SYNCNT (0: the profile's synRetries). */
+  synRetries = 0;
+  /** TCP_LINGER2: orphaned FIN-WAIT-2 lifetime (0: the profile's). */
+  linger2: Time = 0;
+  /** TCP_WINDOW_CLAMP: largest window offered (0: no clamp). */
+  windowClamp = 0;
+  /** TCP_USER_TIMEOUT: longest time data may stay unacknowledged (0: count retransmissions). */
+  userTimeout: Time = 0;
+  /** When the current run of retransmission timeouts began (for userTimeout). */
+  retransSince: Time = 0;
   /** The user called close(): nobody will read any more (an orphan). */
   orphan = false;
   shutRd = false;
@@ -381,7 +391,7 @@ export class TcpEndpoint {
       } else {
         this.shutWr = true;
         this.queueFin();
-        if (this.state === TcpState.FIN_WAIT_2) setCloseTimer(this, this.stack.now + this.profile.finWait2Timeout);
+        if (this.state === TcpState.FIN_WAIT_2) setCloseTimer(this, this.stack.now + this.finWait2Timeout());
         this.stack.reschedule(this);
       }
     }
@@ -476,6 +486,11 @@ export class TcpEndpoint {
   /** TCP_MAXSEG: caps the MSS we announce and use. */
   setMaxSeg(bytes: number): void {
     this.userMss = Math.max(0, Math.floor(bytes));
+  }
+
+  /** Lifetime of an orphaned FIN-WAIT-2 connection. */
+  finWait2Timeout(): Time {
+    return this.linger2 > 0 ? this.linger2 : this.profile.finWait2Timeout;
   }
 
   /** Keep-alive parameters in force. */

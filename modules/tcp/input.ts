@@ -155,7 +155,7 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
     case TcpState.FIN_WAIT_1:
       if (finAcked) {
         stack.setState(ep, TcpState.FIN_WAIT_2);
-        if (ep.orphan) setCloseTimer(ep, now + p.finWait2Timeout);
+        if (ep.orphan) setCloseTimer(ep, now + ep.finWait2Timeout());
       }
       break;
     case TcpState.CLOSING:

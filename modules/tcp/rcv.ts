@@ -27,6 +27,7 @@ export function rcvWindowNow(ep: TcpEndpoint): number {
   // BSD tcp_output "recwin < hiwat/4 && recwin < maxseg").
   if (free < full / 2 && free < mss) free = 0;
   if (p.rcvWindowMssRounding && ep.rcvSsthresh > 0 && free > ep.rcvSsthresh) free = ep.rcvSsthresh;
+  if (ep.windowClamp > 0 && free > ep.windowClamp) free = ep.windowClamp;
   const maxWin = MAX_WINDOW_FIELD * 2 ** ep.rcvWscale;
   let win = Math.min(free, maxWin);
   if (ep.rcvWscale > 0) {

@@ -71,7 +71,7 @@ function retransmitTimeout(ep: TcpEndpoint, now: Time): void {
   switch (ep.state) {
     case TcpState.SYN_SENT:
       ep.synRetrans++;
-      if (ep.synRetrans > p.synRetries) {
+      if (ep.synRetrans > (ep.synRetries || p.synRetries)) {
         mib.AttemptFails++;
         ep.drop('ETIMEDOUT');
         return;
@@ -105,8 +105,10 @@ function retransmitTimeout(ep: TcpEndpoint, now: Time): void {
   }
   if (ep.sndUna === ep.sndMax) return;
   ep.retransmits++;
+  if (ep.retransmits === 1) ep.retransSince = now;
   const limit = ep.orphan ? p.orphanRetries : p.maxRetries;
-  if (ep.retransmits > limit) {
+  const expired = ep.userTimeout > 0 ? now - ep.retransSince >= ep.userTimeout : ep.retransmits > limit;
+  if (expired) {
     mib.TCPAbortOnTimeout++;
     if (p.rstOnRetransmitTimeout) sendRst(ep);
     ep.drop('ETIMEDOUT');

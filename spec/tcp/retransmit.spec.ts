@@ -99,6 +99,31 @@ describe('tcp retransmission timer (RFC 6298)', () => {
     expect(a.mib.TCPAbortOnTimeout).to.equal(1);
   });
 
+  it('gives up a connect after TCP_SYNCNT SYN retransmissions', () => {
+    const net = new TestNet();
+    const a = net.addHost(A, linuxProfile);
+    net.addHost(B);
+    net.dropIf = () => true;
+    const ep = a.connect({ localAddr: ipv4(A), remoteAddr: ipv4(B), remotePort: 80, setup: (e) => (e.synRetries = 2) }, 0);
+    net.run(30 * SEC);
+    expect(net.from(A, TcpFlag.SYN)).to.have.length(3);
+    expect(typeof ep !== 'string' && ep.state).to.equal(TcpState.CLOSED);
+  });
+
+  it('drops after TCP_USER_TIMEOUT of unacknowledged data, whatever the retry count', () => {
+    const net = new TestNet();
+    const a = net.addHost(A, quiet);
+    const b = net.addHost(B, quiet);
+    const p = openPair(net, a, b);
+    p.client.userTimeout = 2 * SEC;
+    net.dropIf = (c) => c.src === ipv4(A);
+    const t0 = net.now;
+    p.client.send(bytes(100), net.now);
+    net.runUntil(() => p.client.state === TcpState.CLOSED, 60 * SEC);
+    expect(p.c.errors).to.deep.equal(['ETIMEDOUT']);
+    expect(net.now - t0).to.be.within(2 * SEC, 5 * SEC);
+  });
+
   it('retransmits a lost FIN', () => {
     const net = new TestNet();
     const a = net.addHost(A);

@@ -29,7 +29,16 @@ export function applyOptions(ep: TcpEndpoint, o: StoredOptions): void {
     if (typeof x.keepidle === 'number') ep.keepIdle = x.keepidle * SEC;
     if (typeof x.keepintvl === 'number') ep.keepIntvl = x.keepintvl * SEC;
     if (typeof x.keepcnt === 'number') ep.keepCnt = x.keepcnt;
+    applyTcpExtras(ep, x);
   }
+}
+
+/** TCP_SYNCNT, TCP_LINGER2 (seconds), TCP_WINDOW_CLAMP (bytes), TCP_USER_TIMEOUT (ms). */
+function applyTcpExtras(ep: TcpEndpoint, x: Record<string, number | boolean | string>): void {
+  if (typeof x.syncnt === 'number') ep.synRetries = x.syncnt;
+  if (typeof x.linger2 === 'number') ep.linger2 = x.linger2 > 0 ? x.linger2 * SEC : 0;
+  if (typeof x.window_clamp === 'number') ep.windowClamp = x.window_clamp;
+  if (typeof x.user_timeout === 'number') ep.userTimeout = x.user_timeout * 1e6;
 }
 
 /** Options that change a live connection at once. */
@@ -54,6 +63,7 @@ function applyLive(ep: TcpEndpoint, o: TOptions, now: number): void {
     );
   }
   if (x.quickack === true) ep.quickAcks = Math.max(ep.quickAcks, ep.profile.quickAckSegments || 1);
+  applyTcpExtras(ep, x);
 }
 
 /** Current value of every option named in `ask`. */
@@ -92,10 +102,16 @@ function current(u: TcpUpper, ask: TOptions, defaults: boolean): TOptions {
           x[k] = ep?.keepParams().cnt ?? (typeof stored.keepcnt === 'number' ? stored.keepcnt : p.keepCnt);
           break;
         case 'syncnt':
-          x[k] = typeof stored.syncnt === 'number' ? stored.syncnt : p.synRetries;
+          x[k] = ep?.synRetries || (typeof stored.syncnt === 'number' ? stored.syncnt : p.synRetries);
           break;
         case 'linger2':
-          x[k] = typeof stored.linger2 === 'number' ? stored.linger2 : Math.round(p.finWait2Timeout / SEC);
+          x[k] = ep ? Math.round(ep.finWait2Timeout() / SEC) : typeof stored.linger2 === 'number' ? stored.linger2 : Math.round(p.finWait2Timeout / SEC);
+          break;
+        case 'window_clamp':
+          x[k] = ep?.windowClamp || (typeof stored.window_clamp === 'number' ? stored.window_clamp : 0);
+          break;
+        case 'user_timeout':
+          x[k] = ep ? Math.round(ep.userTimeout / 1e6) : typeof stored.user_timeout === 'number' ? stored.user_timeout : 0;
           break;
         case 'congestion':
           x[k] = ep?.cc?.name ?? (typeof stored.congestion === 'string' ? stored.congestion : p.congestion);

@@ -3,6 +3,11 @@ import { problems, smallDoc, load } from './support.ts';
 import { parseJson } from '../../harness/scenario/load.ts';
 import type { ScenarioDoc } from '../../harness/scenario/types.ts';
 
+/** Write a field the types do not allow (the point of these cases). */
+const poke = (o: object, key: string, value: unknown): void => {
+  (o as Record<string, unknown>)[key] = value;
+};
+
 const one = (change: (d: ScenarioDoc) => void): string => {
   const p = problems(change);
   expect(p, p.join('\n')).to.have.length(1);
@@ -15,7 +20,7 @@ describe('scenario files: schema errors name the path, what was expected and wha
   });
 
   it('names a bad duration', () => {
-    expect(one((d) => ((d.hosts[2]!.links[0] as Record<string, unknown>).latency = 'fast'))).to.equal(
+    expect(one((d) => poke(d.hosts[2]!.links[0]!, 'latency', 'fast'))).to.equal(
       'scenario.json: /hosts/2/links/0/latency: expected a duration like "2ms" or a number of ns, found "fast"',
     );
   });
@@ -30,13 +35,13 @@ describe('scenario files: schema errors name the path, what was expected and wha
   });
 
   it('suggests the property meant by a typo', () => {
-    expect(one((d) => ((d.hosts[2]!.links[0] as Record<string, unknown>).latncy = '1ms'))).to.equal(
+    expect(one((d) => poke(d.hosts[2]!.links[0]!, 'latncy', '1ms'))).to.equal(
       'scenario.json: /hosts/2/links/0: unknown property "latncy" (did you mean "latency"?)',
     );
   });
 
   it('lists the allowed properties when nothing is close', () => {
-    expect(one((d) => ((d as Record<string, unknown>).colour = 'blue'))).to.equal(
+    expect(one((d) => poke(d, 'colour', 'blue'))).to.equal(
       'scenario.json: unknown property "colour" (expected one of: $schema, name, description, seed, networks, hosts, cluster, apps, capture, run)',
     );
   });
@@ -48,7 +53,7 @@ describe('scenario files: schema errors name the path, what was expected and wha
   });
 
   it('names a value of the wrong type', () => {
-    expect(one((d) => ((d.hosts[1] as Record<string, unknown>).router = 'yes'))).to.equal('scenario.json: /hosts/1/router: expected a boolean, found "yes"');
+    expect(one((d) => poke(d.hosts[1]!, 'router', 'yes'))).to.equal('scenario.json: /hosts/1/router: expected a boolean, found "yes"');
   });
 
   it('refuses an impossible address', () => {
@@ -87,7 +92,7 @@ describe('scenario files: schema errors name the path, what was expected and wha
   it('reports several problems, one line each, in document order', () => {
     const p = problems((d) => {
       d.seed = -1;
-      (d.hosts[2]!.links[0] as Record<string, unknown>).latency = 'fast';
+      poke(d.hosts[2]!.links[0]!, 'latency', 'fast');
     });
     expect(p).to.deep.equal([
       'scenario.json: /seed: expected a seed: an integer >= 0 or a non-empty string, found -1',

@@ -4,13 +4,17 @@
  *
  *   real client 192.0.2.2 ── edge (p2p) ── gw 192.0.2.1 | 203.0.113.1 ── dmz ── web 203.0.113.10
  *
- * The web server runs a UDP echo on port 7 (a check of the bridge that needs no TCP).
+ * The web server runs the emulated TCP with Node's http on top (harness/apps/web-server.ts:
+ * the document tree, POST /hash, X-Served-By: web) on port 80, and a UDP echo on port 7 (a
+ * check of the bridge that needs no TCP).
  */
 import { World } from '../world/world.ts';
 import { MS, US } from '../../lib/sim/time.ts';
 import type { LiveWorld } from './live-world.ts';
 import { GATEWAY_ADDR, CLIENT_PREFIX_LEN, LIVE_MTU } from './plan.ts';
 import { ECHO_PORT, startUdpEcho, type UdpEcho } from './udp-echo.ts';
+import { attachTcp } from '../../modules/tcp/index.ts';
+import { startWebServer, type WebServer } from '../apps/web-server.ts';
 
 export const DEFAULT_SERVER_ADDR = '203.0.113.10';
 
@@ -28,17 +32,27 @@ export function defaultLiveWorld(opts: DefaultWorldOptions = {}): LiveWorld {
   w.attach('gw', 'dmz', '203.0.113.1/24');
   w.attach('web', 'dmz', `${DEFAULT_SERVER_ADDR}/24`);
   w.route('web', 'default', '203.0.113.1');
+  const web = w.getHost('web');
+  // The control stream stays open for the life of the world: closing it unlinks IP.
+  attachTcp(web.stack.env, web.stack.openIp('tcp'));
   let echo: UdpEcho | null = null;
+  let server: WebServer | null = null;
   return {
     world: w,
     edge: { network: 'edge', gateway: GATEWAY_ADDR },
     vip: DEFAULT_SERVER_ADDR,
-    services: [{ name: 'udp echo', url: `udp://${DEFAULT_SERVER_ADDR}:${ECHO_PORT}` }],
+    services: [
+      { name: 'http', url: `http://${DEFAULT_SERVER_ADDR}/` },
+      { name: 'udp echo', url: `udp://${DEFAULT_SERVER_ADDR}:${ECHO_PORT}` },
+    ],
     async start() {
-      echo = startUdpEcho(w.getHost('web'), w.sched);
+      echo = startUdpEcho(web, w.sched);
+      server = startWebServer(web, { name: 'web', port: 80 });
     },
     async stop() {
+      server?.close();
       echo?.close();
+      server = null;
       echo = null;
     },
   };

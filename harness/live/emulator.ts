@@ -4,7 +4,7 @@
  * the TUN is up and routed; `stop` takes it all down again (socat first, so no packet arrives
  * into a stopped world) and reports the bridge's counters.
  */
-import { RealtimeDriver } from '../../lib/sim/realtime.ts';
+import { RealtimeDriver, type WallClock } from '../../lib/sim/realtime.ts';
 import { MS } from '../../lib/sim/time.ts';
 import { TunBridge } from './bridge.ts';
 import { CaptureFile } from './capture-file.ts';
@@ -13,8 +13,24 @@ import type { LiveWorld } from './live-world.ts';
 import { CLIENT_ADDR, CLIENT_PREFIX_LEN, EMULATED_PREFIXES, TUN_NAME } from './plan.ts';
 import type { EmulatorConfig, ReadyMessage, StoppedMessage } from './protocol.ts';
 import { LiveError } from './sys.ts';
-import { TunDevice } from './tun.ts';
+import { TunDevice, UDP_BUFFER_BYTES } from './tun.ts';
 import { UdpWire } from './udp-wire.ts';
+
+/**
+ * The wall clock, with zero-delay timers as setImmediate: a driver turn asked for by a yield
+ * (Node code has work at this instant) then costs one pass of the event loop instead of
+ * setTimeout's 1 ms minimum, which would let virtual time fall seconds behind during a
+ * transfer.
+ */
+const immediateWallClock: WallClock = {
+  now: () => performance.now(),
+  setTimer: (ms, fn) => (ms <= 0 ? { immediate: setImmediate(fn) } : { timeout: setTimeout(fn, ms) }),
+  clearTimer: (h) => {
+    const t = h as { immediate?: NodeJS.Immediate; timeout?: NodeJS.Timeout };
+    if (t.immediate !== undefined) clearImmediate(t.immediate);
+    if (t.timeout !== undefined) clearTimeout(t.timeout);
+  },
+};
 
 export interface Emulator {
   readonly ready: ReadyMessage;
@@ -33,12 +49,26 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
   const file = cfg.pcap === null ? null : new CaptureFile(cfg.pcap, cfg.pcapMaxBytes);
   let maxLag = 0;
   const driver = new RealtimeDriver(lw.world.sched, {
+    wall: immediateWallClock,
     onError: (err) => onFatal(`the emulated world failed: ${(err as Error)?.stack ?? String(err)}`),
   });
+  // A packet from the TUN enters at the wall-clock time, except while the simulation is
+  // behind the wall clock (its last turn could not run everything due): then it most likely
+  // arrived during that lag, so it enters at the simulation's own time, before the due timers
+  // run. Catching up first would fire retransmission timers that the waiting ACK cancels.
   const enter = (fn: () => void): void => {
     if (!driver.isRunning) return;
-    driver.post(fn);
     if (driver.lag > maxLag) maxLag = driver.lag;
+    if (driver.lag > 0) {
+      try {
+        fn();
+      } catch (err) {
+        driver.stop();
+        onFatal(`the emulated world failed: ${(err as Error)?.stack ?? String(err)}`);
+      }
+      return;
+    }
+    driver.post(fn);
   };
   const bridge = new TunBridge({
     world: lw.world,
@@ -59,7 +89,7 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
     file?.close();
   };
   try {
-    wire = await UdpWire.open(bridge);
+    wire = await UdpWire.open(bridge, { bufferBytes: UDP_BUFFER_BYTES });
     driver.start();
     await lw.start();
     enter(() => {});

@@ -50,7 +50,7 @@ export async function runLive(opts: LiveRunOptions): Promise<number> {
     const stats = await session.stop();
     if (stats !== null && opts.exec === null) {
       const b = stats.bridge;
-      say(`handoff live: stopped; ${b.fromTun} packets in, ${b.toTun} out, ${b.dropNotIpv4 + b.dropForeign + b.dropTooBig + b.dropTxBusy} dropped at the bridge; namespace ${session.ns} removed`);
+      say(`handoff live: stopped; ${b.fromTun} packets in, ${b.toTun} out, ${b.dropNotIpv4 + b.dropForeign + b.dropTooBig + b.dropTxBusy} dropped at the bridge; virtual clock at most ${stats.maxLagMs.toFixed(1)} ms behind; namespace ${session.ns} removed`);
     }
     return exitStatus(outcome);
   } finally {

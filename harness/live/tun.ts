@@ -22,12 +22,26 @@ export interface TunOptions {
   timeoutMs?: number;
 }
 
+/** Socket buffer the bridge's two UDP sockets ask for. */
+export const UDP_BUFFER_BYTES = 8 * 1024 * 1024;
+
 /** Turn IPv6 off for every interface made from now on in this namespace (if IPv6 exists). */
 export function disableIpv6(): void {
   for (const k of ['default', 'all']) {
     const f = `/proc/sys/net/ipv6/conf/${k}/disable_ipv6`;
     if (existsSync(f)) writeFileSync(f, '1');
   }
+}
+
+/**
+ * socat's UDP socket buffers, forced past net.core.rmem_max (SO_RCVBUFFORCE / SO_SNDBUFFORCE,
+ * which root may use; SOL_SOCKET is 1 on Linux). The realtime driver hands packets over in
+ * bursts (everything due since its last turn), and a default 208 KiB buffer holds about ninety
+ * of them: the rest would be lost between the emulator and socat, and the real TCP would see
+ * losses on a clean link. The host's sysctls are left alone.
+ */
+function forcedBuffers(bytes: number): string {
+  return `setsockopt-int=1:33:${bytes},setsockopt-int=1:32:${bytes}`;
 }
 
 export class TunDevice {
@@ -57,7 +71,7 @@ export class TunDevice {
       [
         '-b', '65536',
         `TUN:${addr},tun-type=tun,iff-no-pi,iff-up,tun-name=${name}`,
-        `UDP:${LOOPBACK}:${opts.bridgePort ?? BRIDGE_PORT},sourceport=${opts.socatPort ?? SOCAT_PORT}`,
+        `UDP:${LOOPBACK}:${opts.bridgePort ?? BRIDGE_PORT},sourceport=${opts.socatPort ?? SOCAT_PORT},${forcedBuffers(UDP_BUFFER_BYTES)}`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

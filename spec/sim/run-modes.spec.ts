@@ -30,6 +30,14 @@ describe('sim: asynchronous run', () => {
     expect(seen).to.deep.equal(['then@5', 'next@6']);
   });
 
+  it('gives Node one turn before the first event, so work queued before the run is seen', async () => {
+    const s = new Scheduler();
+    let fired = false;
+    setImmediate(() => s.schedule(3, () => (fired = true)));
+    await runAsync(s);
+    expect(fired).to.equal(true);
+  });
+
   it('does not yield when nobody asks', async () => {
     const s = new Scheduler();
     for (let i = 0; i < 100; i++) s.schedule(i, () => {});

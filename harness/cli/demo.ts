@@ -44,7 +44,7 @@ export function summaryTable(sum: RunSummary): string {
     rows.push(['local serves', String(c.localServes)]);
     if (c.failedHandoffs > 0) rows.push(['failed handoffs', String(c.failedHandoffs)]);
   } else {
-    rows.push(['handoffs', 'none: no handoff modules in this build']);
+    rows.push(['handoffs', 'none: the handoff cluster is not set up in this build']);
     const fe = sum.hosts.find((h) => h.role === 'front-end');
     if (w !== null && fe !== undefined) rows.push(['local serves', `${w.served[fe.name] ?? 0} (every request the front end answered)`]);
   }

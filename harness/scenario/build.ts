@@ -48,7 +48,7 @@ export interface BuiltScenario {
 }
 
 export const NO_TCP_NOTICE = 'this build has no emulated TCP and sockets yet: hosts have IP only, so no TCP, applications or cluster roles were set up';
-export const NO_HANDOFF_NOTICE = 'this build has no handoff modules (UTCP/BTCP) yet: the front end serves every request itself, so there are no handoffs';
+export const NO_HANDOFF_NOTICE = 'the handoff cluster is not set up in this build (no cluster plug-in puts UTCP/BTCP on the nodes): the front end serves every request itself, so there are no handoffs';
 export const NO_APPS_NOTICE = 'this build has no web server or client applications yet: no workload ran';
 
 function applyModule(b: BuiltScenario, m: ModuleAction): void {
@@ -184,8 +184,12 @@ export async function buildScenario(s: Scenario, opts: BuildOptions = {}): Promi
     else notices.push(NO_HANDOFF_NOTICE);
   }
   if ((s.servers.length > 0 || s.clients.length > 0) && tcp.size > 0) {
-    if (plugins.apps !== undefined) built.apps = plugins.apps({ world, scenario: s, tcp, cluster: built.cluster });
-    else notices.push(NO_APPS_NOTICE);
+    if (plugins.apps !== undefined) {
+      built.apps = plugins.apps({ world, scenario: s, tcp, cluster: built.cluster });
+      notices.push(...(built.apps.notices ?? []));
+    } else {
+      notices.push(NO_APPS_NOTICE);
+    }
   }
   return built;
 }

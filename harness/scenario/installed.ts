@@ -1,12 +1,15 @@
 /**
  * The scenario plug-ins of this build, installed by importing this file (the CLI commands do).
- * Each plug-in's owner adds one import line here for a file that calls
- * registerScenarioPlugins (plugins.ts):
+ * Each plug-in is a file that registerScenarioPlugins (plugins.ts) is called with:
  *
- *   TCP and the socket layer   -> { tcp }      (modules/tcp driver, harness/sockets)
- *   web servers and workloads  -> { apps }     (harness/apps)
- *   the handoff cluster roles  -> { cluster }  (modules/utcp, modules/btcp)
+ *   TCP and the socket layer   -> { tcp }      installers/tcp.ts
+ *   web servers and workloads  -> { apps }     installers/apps.ts
+ *   the handoff cluster roles  -> { cluster }  (modules/utcp, modules/btcp, to come)
  *
- * None is in this build yet; runs say so in their notices (build.ts).
+ * A run without one says so in its notices (build.ts).
  */
-export {};
+import { registerScenarioPlugins } from './plugins.ts';
+import { appsPlugin } from './installers/apps.ts';
+import { tcpPlugin } from './installers/tcp.ts';
+
+registerScenarioPlugins({ tcp: tcpPlugin, apps: appsPlugin });

@@ -75,10 +75,15 @@ export interface AppsAttachment {
   /** Every client has finished its requests (the run may stop). */
   done(): boolean;
   stats(): WorkloadStats;
-  /** Send one request now from `host` (the shell's `request` command); resolves with a line to print. */
+  /**
+   * Send one request now from `host` to a URL or a path (the shell's `request` command). The
+   * promise settles inside the simulation: the caller runs the clock until it does.
+   */
   request?(host: string, url: string): Promise<string>;
   /** Node code runs in the applications: the run must yield to Node's event loop. */
   readonly needsAsync: boolean;
+  /** What the applications could not do as the scenario asked (shown with the run's notices). */
+  readonly notices?: readonly string[];
 }
 
 export interface ScenarioPlugins {

@@ -138,7 +138,7 @@ function clientModel(c: NonNullable<NonNullable<ScenarioDoc['apps']>['clients']>
     keepAlive: c.keepAlive ?? true,
     pipeline: c.pipeline ?? 1,
     thinkTime: c.thinkTime === undefined ? 0 : parseDuration(c.thinkTime),
-    post: c.post === undefined ? null : { share: c.post.share, bytes: parseSize(c.post.bytes), path: c.post.path ?? '/upload' },
+    post: c.post === undefined ? null : { share: c.post.share, bytes: parseSize(c.post.bytes), path: c.post.path ?? '/hash' },
     start: c.start === undefined ? 0 : parseDuration(c.start),
   };
 }

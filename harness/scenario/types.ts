@@ -170,7 +170,7 @@ export interface ClientDoc {
   pipeline?: number;
   /** Pause between a response and the next request. */
   thinkTime?: Duration;
-  /** A share of requests are POSTs with a body of this size. */
+  /** A share of requests are POSTs with a body of this size (to `path`, default /hash: the servers answer with its SHA-256). */
   post?: { share: number; bytes: Size; path?: string };
   /** When the clients start (default 0). */
   start?: Duration;

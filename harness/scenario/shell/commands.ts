@@ -3,7 +3,7 @@
  * the one line the user sees; the table also makes `help`.
  */
 import { dumpStream, type Position } from '../../../lib/streams/index.ts';
-import { formatTime } from '../../../lib/sim/time.ts';
+import { MS, SEC, formatTime } from '../../../lib/sim/time.ts';
 import { formatPrefix } from '../../world/addr.ts';
 import type { FaultSettings } from '../../world/faults.ts';
 import { loadedModuleName, loadModuleFiles } from '../build.ts';
@@ -68,6 +68,9 @@ async function advance(s: Session, until: number): Promise<number> {
   else w.runUntil(until);
   return w.sched.eventsRun - before;
 }
+
+/** How long `request` runs the clock for an answer. */
+const REQUEST_WAIT = 60 * SEC;
 
 const faultKeys = ['loss', 'duplicate', 'reorder', 'reorderDelay', 'corrupt', 'corruptBits'] as const;
 
@@ -267,8 +270,20 @@ export const commands: ShellCommand[] = [
       need(args, 2, 2, this);
       const h = host(s, args[0]!);
       const apps = s.built.apps;
-      if (apps?.request === undefined) throw new ShellError('requests need the emulated TCP, sockets and applications, which this build does not have yet');
-      s.print(await apps.request(h.name, args[1]!));
+      if (apps?.request === undefined) throw new ShellError('requests need the emulated TCP, sockets and applications, which this scenario or build does not have');
+      let out: { line: string } | { error: Error } | null = null;
+      apps.request(h.name, args[1]!).then(
+        (line) => (out = { line }),
+        (error: Error) => (out = { error }),
+      );
+      const w = s.world;
+      const limit = w.now() + REQUEST_WAIT;
+      // Run the clock until the answer is in (Node's http needs turns between instants).
+      while (out === null && w.now() < limit && w.sched.nextTime() !== undefined) await w.runAsync({ until: Math.min(limit, w.now() + 10 * MS) });
+      const o = out as { line: string } | { error: Error } | null;
+      if (o === null) throw new ShellError(`no answer within ${REQUEST_WAIT / SEC} s of virtual time`);
+      if ('error' in o) throw new ShellError(`request failed: ${o.error.message}`);
+      s.print(o.line);
     },
   },
   {

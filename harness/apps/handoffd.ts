@@ -132,6 +132,10 @@ export class Handoffd {
     this.ioctl(HANDOFF_IOC_DRAIN, on, 'drain');
   }
 
+  get running(): boolean {
+    return !this.stopped;
+  }
+
   /** Channels currently open (descriptors handed to UTCP). */
   get channels(): number {
     return this.channelFds.size;

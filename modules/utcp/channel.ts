@@ -128,6 +128,8 @@ export class Channel {
     if (old !== undefined && old !== this) old.abort('replaced');
     node.count('channelsUp');
     node.down({ ho: 'peer-up', peer: h.nodeId, addr: h.addr, maxBody: this.peerMaxBody }, this.inst);
+    // The peer's dispatch view counts a node alive from its first heartbeat: send one now.
+    node.heartbeatSoon();
   }
 
   /** Cut the channel: RST the connection, tell the socket above, forget the peer. */

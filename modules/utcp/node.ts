@@ -119,6 +119,16 @@ export class UtcpNode {
     return e.until > this.env.now() ? e.action : null;
   }
 
+  /** Ask BTCP for the load now; the answer goes out as a HEARTBEAT on every channel. */
+  heartbeatSoon(): void {
+    if (this.control === null) return;
+    // One heartbeat question at a time: without BTCP below, the answer never comes.
+    for (const [t, w] of [...this.statsWaits]) if (w === 'heartbeat') this.statsWaits.delete(t);
+    const token = this.token();
+    this.statsWaits.set(token, 'heartbeat');
+    this.down({ ho: 'stats-query', token });
+  }
+
   heldCount(): number {
     let n = 0;
     for (const inst of new Set(this.holders.values())) n += inst.hold?.size ?? 0;

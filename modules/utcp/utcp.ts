@@ -293,12 +293,6 @@ function tick(inst: UtcpInst): void {
   const now = node.env.now();
   for (const ch of [...node.channels]) if (now - ch.lastRx > cfg.channelDeadAfter) ch.abort('silent');
   for (const holder of new Set(node.holders.values())) holder.hold?.expire(now, cfg.holdTimeout);
-  if (node.byPeer.size > 0) {
-    // One heartbeat question at a time: without BTCP below, the answer never comes.
-    for (const [t, w] of [...node.statsWaits]) if (w === 'heartbeat') node.statsWaits.delete(t);
-    const token = node.token();
-    node.statsWaits.set(token, 'heartbeat');
-    node.down({ ho: 'stats-query', token }, inst);
-  }
+  if (node.byPeer.size > 0) node.heartbeatSoon();
   scheduleTick(inst);
 }

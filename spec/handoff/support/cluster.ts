@@ -21,6 +21,8 @@ export const VIP = '203.0.113.10';
 export const CLIENT = '198.51.100.10';
 export const FE_ADDR = '192.0.2.10';
 export const beAddr = (i: number): string => `192.0.2.${10 + i}`;
+/** Control-channel addresses on the sync network (node 0 is the FE). */
+export const syncAddr = (i: number): string => `203.0.113.${130 + i}`;
 
 export interface ClusterOptions {
   backEnds?: number;
@@ -36,6 +38,10 @@ export interface ClusterOptions {
   servers?: boolean;
   /** Start handoffd on the nodes (default true). */
   handoff?: boolean;
+  /** The client host gets TCP and sockets (default true); false leaves it to a RawClient. */
+  clientTcp?: boolean;
+  /** Run the control channels on a separate network (203.0.113.128/25) with these link parameters. */
+  sync?: Partial<LinkParams>;
 }
 
 export interface Node {
@@ -49,7 +55,7 @@ export interface Node {
 
 export interface Cluster {
   w: World;
-  client: { tcp: AttachedTcp; calls: SocketCalls; lower: Stream };
+  client: { tcp: AttachedTcp; calls: SocketCalls; lower: Stream } | null;
   fe: Node;
   bes: Node[];
   nodes: Node[];
@@ -81,6 +87,10 @@ export function cluster(o: ClusterOptions = {}): Cluster {
   w.attach('fe', 'lan', `${FE_ADDR}/24`);
   w.addAddress('fe', 'eth0', `${VIP}/32`);
   beNames.forEach((b, i) => w.attach(b, 'lan', `${beAddr(i + 1)}/24`));
+  if (o.sync !== undefined) {
+    w.network('sync', { latency: 50 * US, bandwidth: 1e9, ...o.sync });
+    ['fe', ...beNames].forEach((h, i) => w.attach(h, 'sync', `${syncAddr(i)}/25`));
+  }
   w.route('client', 'default', '198.51.100.1');
   w.route('router', `${VIP}/32`, FE_ADDR);
   for (const h of ['fe', ...beNames]) w.route(h, 'default', '192.0.2.1');
@@ -91,7 +101,7 @@ export function cluster(o: ClusterOptions = {}): Cluster {
     const tcp = attachTcp(st.env, lower);
     return { tcp, lower, calls: socketCalls(st.env) };
   };
-  const client = attach('client');
+  const client = o.clientTcp === false ? null : attach('client');
   const mk = (name: string): Node => ({ name, ...attach(name), daemon: null, web: null });
   const fe = mk('fe');
   const bes = beNames.map(mk);
@@ -104,7 +114,7 @@ export function cluster(o: ClusterOptions = {}): Cluster {
       lanAddr: FE_ADDR,
       tcpLower: fe.lower,
       listen: false,
-      peers: beNames.map((id, i) => ({ id, addr: beAddr(i + 1) })),
+      peers: beNames.map((id, i) => ({ id, addr: o.sync !== undefined ? syncAddr(i + 1) : beAddr(i + 1) })),
       frontEnd: { vip: VIP, port: 80, nodes: viewNodes, policy: o.policy ?? defaultPolicy },
       tuning: o.tuning,
     });

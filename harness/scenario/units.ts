@@ -54,7 +54,7 @@ export function parseSize(s: Size): number {
 /** A virtual time for people: "1.5s", "250ms", "12us", "0s". */
 export function formatDuration(t: Time): string {
   if (t === 0) return '0s';
-  if (t % SEC === 0 || t >= 10 * SEC) return `${+(t / SEC).toFixed(3)}s`;
+  if (t >= SEC) return `${+(t / SEC).toFixed(6)}s`;
   if (t >= MS) return `${+(t / MS).toFixed(3)}ms`;
   if (t >= US) return `${+(t / US).toFixed(3)}us`;
   return `${t}ns`;

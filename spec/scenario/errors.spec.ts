@@ -169,7 +169,7 @@ describe('scenario files: semantic errors', () => {
 
   it('names an unknown module and a place the host does not have', () => {
     expect(problems((d) => (d.hosts[2]!.stack = { modules: [{ module: 'countr', at: 'eth9' }] }))).to.deep.equal([
-      'scenario.json: /hosts/2/stack/modules/0/module: no module "countr" (did you mean "counter"? modules: counter, passthru, qpass, tee, upper) (a file path starts with ./ or /)',
+      'scenario.json: /hosts/2/stack/modules/0/module: no module "countr" (did you mean "counter"? modules: counter, passthru, qpass, sockmod, tee, upper) (a file path starts with ./ or /)',
       "scenario.json: /hosts/2/stack/modules/0/at: no place \"eth9\" in fe's stack (places: eth0, tcp-lower, tcp-upper)",
     ]);
   });

@@ -45,6 +45,7 @@ export function scriptedScenario(): Scenario {
   return r.scenario;
 }
 
+/** IP ids the script's packets carry (reset per run, so runs repeat byte for byte). */
 let ipId = 100;
 
 function send(raw: RawIp, src: string, dst: string, sport: number, dport: number, f: { seq: number; ack?: number; flags: number; data?: string; options?: TcpOption[] }): void {
@@ -77,6 +78,7 @@ export function scriptedPlugins(): ScenarioPlugins {
 }
 
 function script(w: World): AppsAttachment {
+  ipId = 100;
   const raw = (h: string): RawIp => w.getHost(h).stack.openRaw(IpProto.TCP);
   const client = raw('client1');
   const fe = raw('fe');

@@ -6,13 +6,13 @@ import { preflight } from '../live/preflight.ts';
 import { LiveError } from '../live/sys.ts';
 
 const USAGE =
-  'usage: handoff live [--scenario FILE] [--exec "COMMAND"] [--pcap FILE] [--seed N] [--max-time SECONDS] | handoff live --cleanup';
+  'usage: handoff live [--scenario FILE [--network NAME]] [--exec "COMMAND"] [--pcap FILE] [--seed N] [--max-time SECONDS] | handoff live --cleanup';
 
 export const liveCommand: Command = {
   name: 'live',
   summary: 'real clients (curl, wrk) talk to the emulated stacks through a TUN in a namespace of its own',
   async run(argv) {
-    const o = { scenario: null as string | null, exec: null as string | null, pcap: null as string | null, seed: 1, maxTime: 3600, cleanup: false };
+    const o = { scenario: null as string | null, network: null as string | null, exec: null as string | null, pcap: null as string | null, seed: null as number | null, maxTime: 3600, cleanup: false };
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       const value = (): string => {
@@ -21,6 +21,7 @@ export const liveCommand: Command = {
         return v;
       };
       if (a === '--scenario') o.scenario = value();
+      else if (a === '--network') o.network = value();
       else if (a === '--exec') o.exec = value();
       else if (a === '--pcap') o.pcap = value();
       else if (a === '--seed') o.seed = intArg(a, value());
@@ -31,6 +32,7 @@ export const liveCommand: Command = {
         return 0;
       } else throw new CliError(`unknown option ${a}\n${USAGE}`, 2);
     }
+    if (o.network !== null && o.scenario === null) throw new CliError('--network needs --scenario (the default world has one place for the client)', 2);
     try {
       if (o.cleanup) {
         preflight();
@@ -41,6 +43,7 @@ export const liveCommand: Command = {
       }
       return await runLive({
         scenario: o.scenario,
+        network: o.network,
         exec: o.exec,
         pcap: o.pcap,
         seed: o.seed,

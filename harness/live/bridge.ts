@@ -2,7 +2,8 @@
  * The bridge: an endpoint of the emulated world whose far side is a real TUN device. It is an
  * ordinary world Interface (named "tun.hoff0", with the real client's address, a capture) on
  * one of the world's networks; packets the real client sends leave that interface onto the
- * emulated link as if a client host had sent them, and packets the world delivers to it go out
+ * emulated link as if a client host had sent them (to the destination itself when it is on the
+ * client's network, else to the gateway), and packets the world delivers to it go out
  * through `wire` (the UDP socket to socat, udp-bridge.ts) to the client's kernel.
  *
  * Outside code enters the simulation only through `enter` (RealtimeDriver.post), which first
@@ -11,7 +12,8 @@
  */
 import type { World } from '../world/world.ts';
 import { Interface } from '../world/interface.ts';
-import { parsePrefix } from '../world/addr.ts';
+import { inPrefix, parsePrefix, type Prefix } from '../world/addr.ts';
+import { ipv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import type { Capture } from '../world/capture.ts';
 import type { NetDeviceEvents } from '../../modules/netdrv/device.ts';
 import type { BridgeStats } from './protocol.ts';
@@ -26,6 +28,8 @@ export interface BridgeOptions {
   network: string;
   /** The real client's address and prefix, e.g. "192.0.2.2/24". */
   addr: string;
+  /** Next hop for destinations off the client's network (its default gateway). */
+  gateway: string;
   /** How outside code runs inside the simulation (RealtimeDriver.post, or a spec's runner). */
   enter: (fn: () => void) => void;
   mtu?: number;
@@ -48,13 +52,17 @@ export class TunBridge {
   private readonly maxInFlight: number;
   private inFlight = 0;
   private wire: Wire | null = null;
+  private readonly prefix: Prefix;
+  private readonly gateway: Ipv4Addr;
 
   constructor(opts: BridgeOptions) {
     const net = opts.world.getNetwork(opts.network);
     this.enter = opts.enter;
     this.maxInFlight = opts.maxInFlight ?? 4096;
     this.iface = new Interface(opts.world, opts.host ?? 'tun', opts.ifname ?? TUN_NAME, opts.mtu ?? LIVE_MTU, net.name);
-    this.iface.addrs.push(parsePrefix(opts.addr));
+    this.prefix = parsePrefix(opts.addr);
+    this.gateway = ipv4(opts.gateway);
+    this.iface.addrs.push(this.prefix);
     this.iface.capture = opts.capture ?? null;
     net.attach(this.iface);
     const toReal: NetDeviceEvents = { receive: (p) => this.toTun(p) };
@@ -80,7 +88,9 @@ export class TunBridge {
     }
     s.fromTun++;
     s.fromTunBytes += packet.length;
-    this.enter(() => this.iface.transmit(packet, null));
+    const dst = ((packet[16]! << 24) | (packet[17]! << 16) | (packet[18]! << 8) | packet[19]!) >>> 0;
+    const nextHop = inPrefix(dst as Ipv4Addr, this.prefix) ? dst : this.gateway;
+    this.enter(() => this.iface.transmit(packet, nextHop));
   }
 
   private toTun(packet: Uint8Array): void {

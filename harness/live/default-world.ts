@@ -11,7 +11,7 @@
 import { World } from '../world/world.ts';
 import { MS, US } from '../../lib/sim/time.ts';
 import type { LiveWorld } from './live-world.ts';
-import { GATEWAY_ADDR, CLIENT_PREFIX_LEN, LIVE_MTU } from './plan.ts';
+import { CLIENT_ADDR, CLIENT_PREFIX_LEN, EMULATED_PREFIXES, GATEWAY_ADDR, LIVE_MTU } from './plan.ts';
 import { ECHO_PORT, startUdpEcho, type UdpEcho } from './udp-echo.ts';
 import { attachTcp } from '../../modules/tcp/index.ts';
 import { startWebServer, type WebServer } from '../apps/web-server.ts';
@@ -39,8 +39,10 @@ export function defaultLiveWorld(opts: DefaultWorldOptions = {}): LiveWorld {
   let server: WebServer | null = null;
   return {
     world: w,
-    edge: { network: 'edge', gateway: GATEWAY_ADDR },
+    client: { network: 'edge', addr: `${CLIENT_ADDR}/${CLIENT_PREFIX_LEN}`, gateway: GATEWAY_ADDR },
+    routes: [...EMULATED_PREFIXES],
     vip: DEFAULT_SERVER_ADDR,
+    notices: [],
     services: [
       { name: 'http', url: `http://${DEFAULT_SERVER_ADDR}/` },
       { name: 'udp echo', url: `udp://${DEFAULT_SERVER_ADDR}:${ECHO_PORT}` },

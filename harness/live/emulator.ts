@@ -10,9 +10,9 @@ import { TunBridge } from './bridge.ts';
 import { CaptureFile } from './capture-file.ts';
 import { defaultLiveWorld } from './default-world.ts';
 import type { LiveWorld } from './live-world.ts';
-import { CLIENT_ADDR, CLIENT_PREFIX_LEN, EMULATED_PREFIXES, TUN_NAME } from './plan.ts';
+import { TUN_NAME } from './plan.ts';
+import { scenarioLiveWorld } from './scenario-world.ts';
 import type { EmulatorConfig, ReadyMessage, StoppedMessage } from './protocol.ts';
-import { LiveError } from './sys.ts';
 import { TunDevice, UDP_BUFFER_BYTES } from './tun.ts';
 import { UdpWire } from './udp-wire.ts';
 
@@ -38,14 +38,14 @@ export interface Emulator {
 }
 
 /** Build the world a session runs: the scenario's, or the default one. */
-export function buildLiveWorld(cfg: EmulatorConfig): LiveWorld {
-  if (cfg.scenario !== null) throw new LiveError('--scenario is not supported yet: live mode runs the default world for now');
-  return defaultLiveWorld({ seed: cfg.seed });
+export function buildLiveWorld(cfg: EmulatorConfig): Promise<LiveWorld> {
+  if (cfg.scenario !== null) return scenarioLiveWorld(cfg.scenario, { seed: cfg.seed, network: cfg.network });
+  return Promise.resolve(defaultLiveWorld({ seed: cfg.seed ?? 1 }));
 }
 
 /** `onFatal` hears of failures after start: socat exiting, an event throwing. */
 export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: string) => void): Promise<Emulator> {
-  const lw = buildLiveWorld(cfg);
+  const lw = await buildLiveWorld(cfg);
   const file = cfg.pcap === null ? null : new CaptureFile(cfg.pcap, cfg.pcapMaxBytes);
   let maxLag = 0;
   const driver = new RealtimeDriver(lw.world.sched, {
@@ -72,8 +72,9 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
   };
   const bridge = new TunBridge({
     world: lw.world,
-    network: lw.edge.network,
-    addr: `${CLIENT_ADDR}/${CLIENT_PREFIX_LEN}`,
+    network: lw.client.network,
+    addr: lw.client.addr,
+    gateway: lw.client.gateway,
     enter,
     capture: file?.capture ?? null,
   });
@@ -93,7 +94,8 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
     driver.start();
     await lw.start();
     enter(() => {});
-    tun = await TunDevice.start({ routes: EMULATED_PREFIXES });
+    const [clientAddr, prefixLen] = lw.client.addr.split('/');
+    tun = await TunDevice.start({ clientAddr, prefixLen: Number(prefixLen), routes: lw.routes });
   } catch (err) {
     await teardown();
     throw err;
@@ -105,10 +107,11 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
   const ready: ReadyMessage = {
     ev: 'ready',
     vip: lw.vip,
-    clientAddr: CLIENT_ADDR,
+    clientAddr: lw.client.addr.split('/')[0]!,
     tun: TUN_NAME,
-    routes: [...EMULATED_PREFIXES],
+    routes: lw.routes,
     services: lw.services,
+    notices: lw.notices,
     pids: { emulator: process.pid, socat: t.pid },
   };
   return {

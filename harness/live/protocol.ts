@@ -12,8 +12,10 @@ export interface EmulatorConfig {
   pcap: string | null;
   /** Bound on the capture file. */
   pcapMaxBytes: number;
-  /** Seed of the emulated world. */
-  seed: number;
+  /** Seed of the emulated world (null: the scenario's, or 1). */
+  seed: number | null;
+  /** The scenario network the real client joins (null: chosen, scenario-world.ts). */
+  network: string | null;
 }
 
 /** One published service: what the banner prints and what COMMAND gets in its environment. */
@@ -30,6 +32,8 @@ export interface ReadyMessage {
   tun: string;
   routes: string[];
   services: ServiceInfo[];
+  /** What the world lacks or leaves out, one line each. */
+  notices: string[];
   /** Pids of the emulator and of socat (the supervisor reports them; specs kill them). */
   pids: { emulator: number; socat: number };
 }

@@ -85,6 +85,7 @@ function banner(s: LiveSession, opts: LiveRunOptions): string[] {
     `  routed to TUN   ${r.routes.join(', ')}`,
   ];
   for (const svc of r.services) lines.push(`  service         ${svc.name.padEnd(10)} ${svc.url}`);
+  for (const n of r.notices) lines.push(`  note            ${n}`);
   if (opts.pcap) lines.push(`  capture         ${opts.pcap} (the TUN side, pcap)`);
   if (opts.exec === null) {
     lines.push(`  enter           sudo ip netns exec ${s.ns} bash`);

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createNamespace, destroyNamespace, listNamespaces, removeStale, type StaleEntry } from './netns.ts';
 import { namespaceName } from './plan.ts';
 import { preflight } from './preflight.ts';
+import { loadLiveScenario } from './scenario-world.ts';
 import { LineDecoder, type EmulatorConfig, type EmulatorMessage, type ReadyMessage, type StoppedMessage } from './protocol.ts';
 import { Reaper } from './reaper.ts';
 import { LiveError, signal } from './sys.ts';
@@ -26,7 +27,10 @@ export interface SessionOptions {
   /** Capture of the TUN side, written by the emulator (pcap). */
   pcap?: string | null;
   pcapMaxBytes?: number;
-  seed?: number;
+  /** Overrides the scenario's seed (default world: 1). */
+  seed?: number | null;
+  /** The scenario network the real client joins. */
+  network?: string | null;
   /** Bound on the emulator's start-up (default 30 s). */
   readyTimeoutMs?: number;
   /** Told about stale namespaces removed at start. */
@@ -57,6 +61,8 @@ export class LiveSession {
 
   static async start(opts: SessionOptions = {}): Promise<LiveSession> {
     preflight();
+    // A bad scenario file is reported before anything is made.
+    if (opts.scenario) loadLiveScenario(opts.scenario);
     for (const s of await removeStale()) opts.onStale?.(s);
     const ns = namespaceName(process.pid);
     if ((await listNamespaces()).includes(ns)) throw new LiveError(`namespace ${ns} already exists and is in use`);
@@ -68,7 +74,8 @@ export class LiveSession {
         scenario: opts.scenario ?? null,
         pcap: opts.pcap ?? null,
         pcapMaxBytes: opts.pcapMaxBytes ?? 256 * 1024 * 1024,
-        seed: opts.seed ?? 1,
+        seed: opts.seed ?? null,
+        network: opts.network ?? null,
       }, opts.readyTimeoutMs ?? 30_000);
     } catch (err) {
       await session.stop();

@@ -21,7 +21,7 @@ function liveTopology(opts: { maxInFlight?: number; capture?: boolean } = {}) {
   w.route('web', 'default', '203.0.113.1');
   const capture = opts.capture ? new Capture() : null;
   // A spec enters the simulation directly; the run below moves the clock.
-  const bridge = new TunBridge({ world: w, network: 'edge', addr: '192.0.2.2/24', enter: (fn) => fn(), maxInFlight: opts.maxInFlight, capture });
+  const bridge = new TunBridge({ world: w, network: 'edge', addr: '192.0.2.2/24', gateway: '192.0.2.1', enter: (fn) => fn(), maxInFlight: opts.maxInFlight, capture });
   const toClient: Uint8Array[] = [];
   const pending: ((err: Error | null) => void)[] = [];
   const raw = new RawIp(w.getHost('web').stack.openIp('raw'), IpProto.TEST, w.sched);

@@ -1,20 +1,23 @@
 /**
  * `handoff conformance <file.pkt|dir>... [--profile linux|freebsd] [--check] [--quiet]
- *  [packetdrill options]`: plays packetdrill scripts against the emulated TCP. Prints one line
- * per script and ends with "N passed, N failed"; failure reports (script line, expected, got,
- * last packets) go to stderr. Exit status 0 only if every script passed.
+ *  [--pcap DIR] [packetdrill options]`: plays packetdrill scripts against the emulated TCP,
+ * each in a world of its own (harness/packetdrill/hosts.ts). Prints one line per script and
+ * ends with "N passed, N failed"; failure reports (script line, expected, got, last packets) go
+ * to stderr. With --pcap, every script's packets are written under DIR/<script>/ as pcap files.
+ * Exit status 0 only if every script passed.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { CliError } from './command.ts';
-import { defaultHostFactory } from '../packetdrill/hosts.ts';
+import { worldHostFactory } from '../packetdrill/hosts.ts';
 import { buildConfig, parseRunnerArgs } from '../packetdrill/options.ts';
 import { formatFailure } from '../packetdrill/report.ts';
 import { checkFile, findScripts, playFile } from '../packetdrill/suite.ts';
 import type { HostFactory } from '../packetdrill/suite.ts';
 
 export interface ConformanceIo {
-  factory: HostFactory | null;
+  /** The host each script plays against; `captureDir` comes from --pcap. */
+  factory(captureDir: string | undefined): HostFactory;
   out(text: string): void;
   err(text: string): void;
 }
@@ -22,13 +25,14 @@ export interface ConformanceIo {
 export function makeConformanceCommand(io: ConformanceIo): Command {
   return {
     name: 'conformance',
-    summary: 'play packetdrill scripts (<file.pkt|dir>...) against the emulated TCP; --profile linux|freebsd',
+    summary: 'play packetdrill scripts (<file.pkt|dir>...) against the emulated TCP; --profile linux|freebsd, --pcap DIR',
     async run(argv) {
       const paths: string[] = [];
       const runnerArgs: string[] = [];
       let profile: string | undefined;
       let check = false;
       let quiet = false;
+      let pcapDir: string | undefined;
       for (let i = 0; i < argv.length; i++) {
         const a = argv[i]!;
         if (a === '--profile') {
@@ -41,6 +45,9 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
           check = true;
         } else if (a === '--quiet' || a === '-q') {
           quiet = true;
+        } else if (a === '--pcap') {
+          pcapDir = argv[++i];
+          if (pcapDir === undefined) throw new CliError('--pcap needs a directory', 2);
         } else if (a === '-D' || a === '--define') {
           const v = argv[++i];
           if (v === undefined) throw new CliError(`${a} needs NAME=VALUE`, 2);
@@ -56,7 +63,7 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
       if (!opts.ok) throw new CliError(opts.error, 2);
       const cfg = buildConfig([], opts.options);
       if (!cfg.ok) throw new CliError(cfg.error, 2);
-      if (paths.length === 0) throw new CliError('usage: handoff conformance <file.pkt|dir>... [--profile linux|freebsd] [--check]', 2);
+      if (paths.length === 0) throw new CliError('usage: handoff conformance <file.pkt|dir>... [--profile linux|freebsd] [--check] [--pcap DIR]', 2);
 
       const files: string[] = [];
       for (const p of paths) {
@@ -64,14 +71,12 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
         files.push(...findScripts(p));
       }
       if (files.length === 0) throw new CliError(`no .pkt scripts under ${paths.join(', ')}`);
-      if (!check && io.factory === null) {
-        throw new CliError('no emulated host to run scripts against yet (it needs the socket call layer); --check parses and validates them');
-      }
+      const factory = check ? null : io.factory(pcapDir);
 
       let passed = 0;
       let failed = 0;
       for (const f of files) {
-        const r = check ? checkFile(f, runnerArgs) : await playFile(f, io.factory!, runnerArgs);
+        const r = check ? checkFile(f, runnerArgs) : await playFile(f, factory!, runnerArgs);
         if (r.ok) {
           passed++;
           io.out(`PASS ${f}\n`);
@@ -89,7 +94,7 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
 }
 
 export const conformanceCommand: Command = makeConformanceCommand({
-  factory: defaultHostFactory,
+  factory: (captureDir) => worldHostFactory(captureDir === undefined ? {} : { captureDir }),
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
 });

@@ -36,6 +36,8 @@ export interface RunnerEnv {
   host: HostIntrospection;
   /** Reads helper scripts named in backtick lines, relative to the script's directory. */
   readFile?: (path: string) => string | undefined;
+  /** Called once the script has ended, whatever the verdict (e.g. to write its captures). */
+  close?: () => void;
 }
 
 /** How long `*` waits for an outbound packet, and how many wire lines a report shows. */
@@ -50,6 +52,11 @@ interface Conn {
   localPort: number;
   remotePort: number;
   map: ConnMap;
+  /**
+   * The peer sent a SYN after we learned our ISN: if the host answers with a SYN of another ISN,
+   * that is a new incarnation of the connection (TIME-WAIT reuse) and its ISN is learned anew.
+   */
+  peerResynced: boolean;
 }
 
 interface Captured {
@@ -213,7 +220,7 @@ class ScriptRun {
   }
 
   private newConn(localPort: number, remotePort: number): Conn {
-    const conn: Conn = { localPort, remotePort, map: new ConnMap({ tsEcrScaled: this.cfg.tsEcrScaled }) };
+    const conn: Conn = { localPort, remotePort, map: new ConnMap({ tsEcrScaled: this.cfg.tsEcrScaled }), peerResynced: false };
     this.conns.push(conn);
     this.conn = conn;
     return conn;
@@ -307,6 +314,7 @@ class ScriptRun {
     const conn = this.connForInbound(p);
     const isSynAck = (p.flagBits & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
     if (p.flagBits & TcpFlag.SYN && (conn.map.remoteIsn === undefined || isSynAck)) conn.map.learnRemoteIsn(p.seq);
+    if (p.flagBits & TcpFlag.SYN && !isSynAck && conn.map.liveLocalIsn !== undefined) conn.peerResynced = true;
     const r = conn.map.inboundToLive(p, conn.remotePort, conn.localPort);
     if (!r.ok) this.fail(ev, 'script', r.error);
     const ecn = p.ip.ecn === 'ect1' ? 1 : p.ip.ecn === 'ect0' ? 2 : p.ip.ecn === 'ce' ? 3 : 0;
@@ -360,8 +368,10 @@ class ScriptRun {
     const live = parts.length > 1 ? mergeBurst(parts.map((p) => p.seg.tcp)) : first.seg.tcp;
 
     const conn = first.conn ?? this.conn ?? this.newConn(live.srcPort, live.dstPort);
-    if (expected.flagBits & TcpFlag.SYN && live.flags & TcpFlag.SYN && conn.map.liveLocalIsn === undefined) {
-      conn.map.learnLocalIsn(expected.seq, live.seq);
+    if (expected.flagBits & TcpFlag.SYN && live.flags & TcpFlag.SYN) {
+      const known = conn.map.liveLocalIsn;
+      if (known === undefined || (conn.peerResynced && live.seq !== known)) conn.map.learnLocalIsn(expected.seq, live.seq);
+      conn.peerResynced = false;
     }
     const mapped = conn.map.outboundToScript(live, expected);
     const mismatch = matchOutbound(expected, mapped, { tos: first.seg.tos, ttl: first.seg.ttl }, {

@@ -46,7 +46,11 @@ export async function playScript(source: string, path: string, factory: HostFact
     return failed(path, o?.loc.line ?? 0, cfg.error);
   }
   const env = await factory(cfg.config, script);
-  return runScript(script, env, cfg.config);
+  try {
+    return await runScript(script, env, cfg.config);
+  } finally {
+    env.close?.();
+  }
 }
 
 /** Play a script file; helper scripts it names are read relative to its directory. */

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Scheduler } from '../../lib/sim/scheduler.ts';
 import { makeConformanceCommand } from '../../harness/cli/conformance.ts';
 import { schedulerDriver } from '../../harness/packetdrill/driver.ts';
+import { worldHostFactory } from '../../harness/packetdrill/hosts.ts';
 import type { HostFactory } from '../../harness/packetdrill/suite.ts';
 import { CliError } from '../../harness/cli/command.ts';
 import { ToyHost } from './support/toy-host.ts';
@@ -14,7 +18,7 @@ const toyFactory: HostFactory = () => {
   return { driver: schedulerDriver(sched), wire: host, syscalls: host, host };
 };
 
-async function cli(argv: string[], factory: HostFactory | null = toyFactory): Promise<{ code: number; out: string; err: string }> {
+async function cli(argv: string[], factory: (dir: string | undefined) => HostFactory = () => toyFactory): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const cmd = makeConformanceCommand({ factory, out: (t) => (out += t), err: (t) => (err += t) });
@@ -39,7 +43,7 @@ describe('handoff conformance', () => {
   });
 
   it('only parses and validates with --check, which needs no host', async () => {
-    const r = await cli([FIX, '--check'], null);
+    const r = await cli([FIX, '--check'], () => expect.fail('--check built a host'));
     expect([r.code, r.out]).to.deep.equal([0, `PASS ${FIX}/fail-window.pkt\nPASS ${FIX}/pass-open.pkt\n2 passed, 0 failed\n`]);
   });
 
@@ -56,9 +60,27 @@ describe('handoff conformance', () => {
       () => expect.fail('should throw'),
       (e: CliError) => expect(e.message).to.equal('unknown option --bogus_option'),
     );
-    await cli([FIX], null).then(
+    await cli([FIX, '--pcap']).then(
       () => expect.fail('should throw'),
-      (e: CliError) => expect(e.message).to.match(/no emulated host/),
+      (e: CliError) => expect(e.message).to.equal('--pcap needs a directory'),
     );
+  });
+
+  it('plays scripts through a world of IP, links and the TCP driver, and writes their pcaps with --pcap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conformance-'));
+    try {
+      const script = 'spec/conformance/common/handshake/passive-open.pkt';
+      const world = (d: string | undefined): HostFactory => worldHostFactory(d === undefined ? {} : { captureDir: d });
+      const r = await cli([script, '--pcap', dir], world);
+      expect([r.code, r.out]).to.deep.equal([0, `PASS ${script}\n1 passed, 0 failed\n`]);
+      const files = readdirSync(join(dir, 'passive-open')).sort();
+      expect(files).to.deep.equal(['dut.eth0.pcap', 'peer.eth0.pcap']);
+      const pcap = readFileSync(join(dir, 'passive-open', 'dut.eth0.pcap'));
+      // pcap (nanosecond) magic, then the handshake's three packets and nothing else.
+      expect(pcap.readUInt32LE(0)).to.equal(0xa1b23c4d);
+      expect(pcap.length).to.be.greaterThan(24 + 3 * (16 + 40));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * Scripts that show a gap someone else's work will close: each entry says what the real
+ * stacks do that ours does not yet, and which scripts show it (paths relative to
+ * spec/conformance, `*` within a name, `{a,b}` alternatives). The suite reports them as pending
+ * with the reasons, so they neither fail everyone's run nor go unseen; `handoff conformance`
+ * still reports them as failures. An entry goes when the fix lands.
+ */
+
+export interface Waiting {
+  /** What the script expects that the emulator does not do yet. */
+  reason: string;
+  scripts: string[];
+  /** Only under these profiles (common/ scripts run under both). */
+  profiles?: Array<'linux' | 'freebsd'>;
+}
+
+const SYNCHRONIZED = '{established,fin-wait-1,fin-wait-2,close-wait,closing,last-ack}';
+
+export const WAITING: Waiting[] = [
+  {
+    reason:
+      "FreeBSD sends a challenge ACK through tcp_respond, a plain ACK at SND.NXT even while our FIN is unacknowledged; the TCP's FreeBSD profile sets FIN on it as on tcp_output's ACKs",
+    scripts: ['freebsd/states/{fin-wait-1,closing,last-ack}/{rst-middle,rst-right-edge,syn-*}.pkt'],
+  },
+  {
+    reason:
+      'FreeBSD rounds the 64 kB receive buffer up to a multiple of the MSS (65700 with MSS 1460, tcp_mss) and tests segments against that space, beyond the 65535 an unscaled window field offers; the TCP tests against 65535',
+    scripts: [
+      `freebsd/states/${SYNCHRONIZED}/{ack,rst}-right-edge*.pkt`,
+      'freebsd/states/{close-wait,closing,last-ack}/{data,fin}-right-edge.pkt',
+      'freebsd/states/established/data-right-edge.pkt',
+      `freebsd/states/${SYNCHRONIZED}/ack-outside-right.pkt`,
+      'freebsd/states/{close-wait,closing,last-ack}/fin-outside-right.pkt',
+    ],
+  },
+  {
+    reason: "FreeBSD's syncache takes a RST only strictly inside the window it offered (syncache_chkrst); the TCP also takes one at RCV.NXT+RCV.WND",
+    scripts: ['freebsd/states/syn-received/rst-outside-right*.pkt'],
+  },
+  {
+    reason: 'the socket layer follows Linux: a second connect() after a non-blocking one completed returns 0; FreeBSD says EISCONN',
+    scripts: ['freebsd/handshake/active-open-nonblocking.pkt'],
+  },
+  {
+    reason: 'the freebsd sysctlMap lacks net.inet.tcp.ecn.enable, kern.ipc.maxsockbuf and net.inet.tcp.hostcache.purgenow',
+    scripts: ['freebsd/tools/public-suite-sysctls.pkt'],
+  },
+];
+
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '{') {
+      const end = glob.indexOf('}', i);
+      re += `(?:${glob
+        .slice(i + 1, end)
+        .split(',')
+        .map((a) => a.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+        .join('|')})`;
+      i = end;
+    } else re += c.replace(/[.+?^$()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const COMPILED = WAITING.map((w) => ({ ...w, res: w.scripts.map(globToRegExp) }));
+
+/** Why `script` (relative to spec/conformance) waits under `profile`, or null when it should pass. */
+export function waitingFor(script: string, profile: 'linux' | 'freebsd'): string | null {
+  const reasons = COMPILED.filter((w) => (!w.profiles || w.profiles.includes(profile)) && w.res.some((r) => r.test(script))).map((w) => w.reason);
+  return reasons.length ? reasons.join('; and ') : null;
+}
+
+/** Patterns that match no script: a stale entry is a mistake (checked by the suite). */
+export function unmatchedPatterns(scripts: string[]): string[] {
+  return COMPILED.flatMap((w) => w.scripts.filter((_, i) => !scripts.some((s) => w.res[i]!.test(s))));
+}

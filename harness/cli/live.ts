@@ -1,12 +1,14 @@
+import { resolve } from 'node:path';
 import type { Command } from './command.ts';
 import { CliError } from './command.ts';
 import { runLive } from '../live/run.ts';
 import { removeStale } from '../live/netns.ts';
 import { preflight } from '../live/preflight.ts';
 import { LiveError } from '../live/sys.ts';
+import { DEFAULT_CLUSTER } from '../live/scenario-world.ts';
 
 const USAGE =
-  'usage: handoff live [--scenario FILE [--network NAME]] [--exec "COMMAND"] [--pcap FILE] [--seed N] [--max-time SECONDS] | handoff live --cleanup';
+  'usage: handoff live [--scenario FILE | --cluster] [--network NAME] [--exec "COMMAND"] [--pcap FILE] [--seed N] [--max-time SECONDS] | handoff live --cleanup';
 
 export const liveCommand: Command = {
   name: 'live',
@@ -22,8 +24,9 @@ export const liveCommand: Command = {
       };
       if (a === '--scenario') o.scenario = value();
       else if (a === '--network') o.network = value();
+      else if (a === '--cluster') o.scenario = DEFAULT_CLUSTER;
       else if (a === '--exec') o.exec = value();
-      else if (a === '--pcap') o.pcap = value();
+      else if (a === '--pcap') o.pcap = resolve(value());
       else if (a === '--seed') o.seed = intArg(a, value());
       else if (a === '--max-time') o.maxTime = intArg(a, value());
       else if (a === '--cleanup') o.cleanup = true;
@@ -32,7 +35,7 @@ export const liveCommand: Command = {
         return 0;
       } else throw new CliError(`unknown option ${a}\n${USAGE}`, 2);
     }
-    if (o.network !== null && o.scenario === null) throw new CliError('--network needs --scenario (the default world has one place for the client)', 2);
+    if (o.network !== null && o.scenario === null) throw new CliError('--network needs --scenario or --cluster (the default world has one place for the client)', 2);
     try {
       if (o.cleanup) {
         preflight();

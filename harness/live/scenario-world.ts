@@ -1,5 +1,5 @@
 /**
- * A scenario file as a live world. The scenario is loaded and built as `handoff run` builds it
+ * A scenario file (or the embedded default cluster) as a live world. The scenario is loaded and built as `handoff run` builds it
  * (harness/scenario), with its plug-ins (TCP, and the cluster and applications once they
  * exist); then the real client joins one of its switched networks at a free address:
  *
@@ -15,7 +15,8 @@
  */
 import '../scenario/installed.ts';
 import { buildScenario } from '../scenario/build.ts';
-import { formatDiagnostics, loadScenarioFile } from '../scenario/load.ts';
+import { formatDiagnostics, loadScenarioDoc, loadScenarioFile } from '../scenario/load.ts';
+import { defaultScenarioDoc } from '../scenario/default.ts';
 import type { NetModel, Scenario } from '../scenario/model.ts';
 import { formatPrefix, inPrefix, maskOf, parsePrefix, type Prefix } from '../world/addr.ts';
 import { formatIpv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
@@ -30,9 +31,12 @@ export function inDocumentationRanges(p: Prefix): boolean {
   return DOCUMENTATION_RANGES.some((d) => p.prefixLen >= d.prefixLen && inPrefix(p.addr, d));
 }
 
-/** Load a scenario file; every problem becomes one line of a LiveError. */
+/** The name `--cluster` gives the embedded default cluster (what `handoff demo` runs). */
+export const DEFAULT_CLUSTER = 'default cluster';
+
+/** Load a scenario file (or the embedded default cluster); every problem is one line of a LiveError. */
 export function loadLiveScenario(path: string): Scenario {
-  const r = loadScenarioFile(path);
+  const r = path === DEFAULT_CLUSTER ? loadScenarioDoc(defaultScenarioDoc(), DEFAULT_CLUSTER, process.cwd()) : loadScenarioFile(path);
   if (r.ok) return r.scenario;
   const lines = formatDiagnostics(path, r.diagnostics.filter((d) => d.severity === 'error'));
   const more = lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; handoff run ${path} lists them)` : '';

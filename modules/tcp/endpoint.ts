@@ -79,6 +79,8 @@ export class TcpEndpoint {
   rcvBufLocked = false;
   /** Out-of-order segments, allocated on first use. */
   reasm: SegmentQueue | null = null;
+  /** The window size chosen for the last segment sent (Linux tp->rcv_wnd). */
+  rcvWndLast = 0;
   /** Linux rcv_ssthresh: the offered window grows toward the buffer as data arrives. */
   rcvSsthresh = 0;
   /** The peer's FIN has been received (in order). */

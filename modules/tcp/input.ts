@@ -9,7 +9,7 @@ import { becomeEstablished, sendSynAck, synSentInput } from './connect.ts';
 import type { TcpEndpoint } from './endpoint.ts';
 import { readOptions, type ReceivedOptions } from './options.ts';
 import { acceptText, rcvWnd } from './rcv.ts';
-import { ackAcceptable, output, processAck } from './snd.ts';
+import { ackAcceptable, output, processAck, sendAck } from './snd.ts';
 import { TcpState, acceptsText } from './state.ts';
 import { setCloseTimer } from './timer.ts';
 
@@ -17,15 +17,20 @@ const EMPTY = new Uint8Array(0);
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid. */
 const PAWS_IDLE = 24 * 24 * 3600 * 1e9;
 
-/** §3.10.7.4 acceptability test. */
-export function seqAcceptable(s: Seq, len: number, rcvNxt: Seq, wnd: number): boolean {
+/**
+ * §3.10.7.4 acceptability test, with the leniency both stacks share: a zero-length segment
+ * at exactly RCV.NXT+RCV.WND passes (Linux tcp_sequence, BSD trims nothing); with
+ * `rightEdgeData` (Linux) a data segment starting there passes too, its text then trimmed.
+ */
+export function seqAcceptable(s: Seq, len: number, rcvNxt: Seq, wnd: number, rightEdgeData = false): boolean {
   if (len === 0) {
     if (wnd === 0) return s === rcvNxt;
-    return seqLe(rcvNxt, s) && seqDiff(s, rcvNxt) < wnd;
+    return seqLe(rcvNxt, s) && seqDiff(s, rcvNxt) <= wnd;
   }
   if (wnd === 0) return false;
   const last = seqAdd(s, len - 1);
-  return (seqLe(rcvNxt, s) && seqDiff(s, rcvNxt) < wnd) || (seqLe(rcvNxt, last) && seqDiff(last, rcvNxt) < wnd);
+  const firstIn = seqLe(rcvNxt, s) && (seqDiff(s, rcvNxt) < wnd || (rightEdgeData && seqDiff(s, rcvNxt) === wnd));
+  return firstIn || (seqLe(rcvNxt, last) && seqDiff(last, rcvNxt) < wnd);
 }
 
 export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
@@ -50,6 +55,8 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
   let fin = (f & TcpFlag.FIN) !== 0;
   let payload = seg.payload;
 
+  if (ep.state === TcpState.TIME_WAIT) return timeWaitInput(ep, seg, o);
+
   // A retransmitted SYN while we wait for the final ACK: repeat the SYN/ACK.
   if (ep.state === TcpState.SYN_RECEIVED && syn && !(f & TcpFlag.ACK) && !rst && seg.seq === ep.irs) {
     if (stack.oowAllowed(ep, false)) sendSynAck(ep);
@@ -71,13 +78,26 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
     }
   }
 
+  // Linux tcp_reset_check: after the peer's FIN, a RST at RCV.NXT-1 is as good as exact.
+  if (rst && p.rstAtFinMinus1 && seg.seq === seqAdd(ep.rcvNxt, -1) && afterPeerFin(ep.state)) {
+    resetArrived(ep);
+    return;
+  }
+
   // First: sequence number.
   const segLen = payload.length + (syn ? 1 : 0) + (fin ? 1 : 0);
   const wnd = rcvWnd(ep);
-  if (!seqAcceptable(seg.seq, segLen, ep.rcvNxt, wnd)) {
+  if (!seqAcceptable(seg.seq, segLen, ep.rcvNxt, wnd, p.rightEdgeData)) {
     if (wnd === 0 && seg.seq === ep.rcvNxt && !syn) {
       // §3.10.7.4: with a zero window, still process the ACK, URG and RST of the segment.
       if (payload.length > 0) mib.TCPZeroWindowDrop++;
+      payload = EMPTY;
+      fin = false;
+      ep.ackNow = true;
+    } else if (!rst && !syn && oldButUseful(ep, seg.seq, segLen)) {
+      // Left of the window, yet the stacks still take its ACK (a repeated FIN in a
+      // simultaneous close must not go unheard); its text is a duplicate: ACK at once.
+      oldData(ep, seg.seq, payload.length);
       payload = EMPTY;
       fin = false;
       ep.ackNow = true;
@@ -89,7 +109,6 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
         return;
       }
       oldData(ep, seg.seq, payload.length);
-      if (ep.state === TcpState.TIME_WAIT && fin) setCloseTimer(ep, now + p.timeWait);
       stack.oowAck(ep, payload.length > 0, 'seq');
       return;
     }
@@ -105,7 +124,8 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
 
   // Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge ACK).
   if (rst) {
-    if (!p.rfc5961 || seg.seq === ep.rcvNxt) resetArrived(ep);
+    const embryoRule = ep.state === TcpState.SYN_RECEIVED && ep.passive && p.synRcvdRstInWindow;
+    if (!p.rfc5961 || seg.seq === ep.rcvNxt || embryoRule) resetArrived(ep);
     else stack.challengeAck(ep, false);
     return;
   }
@@ -204,12 +224,16 @@ function textAndFin(ep: TcpEndpoint, o: ReceivedOptions, start: Seq, payload: Ui
       ep.dsack = { left: s, right: seqAdd(s, dup) };
       stack.mib.TCPDSACKOldSent++;
     }
+    // Text we already had: tell the sender at once (Linux out_of_window, BSD TF_ACKNOW).
+    if (dup > 0) ep.ackNow = true;
     if (skip > data.length) fin = false;
     data = data.subarray(Math.min(skip, data.length));
     s = ep.rcvNxt;
   }
   const room = seqDiff(seqAdd(ep.rcvNxt, rcvWnd(ep)), s);
   if (data.length > room) {
+    // Text beyond the window is dropped; in a state that takes text, say so with an ACK.
+    if (room <= 0 && acceptsText(ep.state)) ep.ackNow = true;
     data = data.subarray(0, Math.max(0, room));
     fin = false;
   }
@@ -222,10 +246,8 @@ function textAndFin(ep: TcpEndpoint, o: ReceivedOptions, start: Seq, payload: Ui
     }
     const finNow = acceptText(ep, s, data, fin, o.tsEcr);
     if (finNow) finArrived(ep);
-  } else if (data.length > 0) {
-    // Text after the peer's FIN (CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT) is ignored.
-    ep.ackNow = true;
   }
+  // Text and FIN after the peer's FIN (CLOSE-WAIT, CLOSING, LAST-ACK) are ignored, silently.
   if (ep.state !== TcpState.CLOSED) output(ep);
 }
 
@@ -265,6 +287,73 @@ export function enterTimeWait(ep: TcpEndpoint): void {
   ep.reasm = null;
   ep.sackBoard = null;
   setCloseTimer(ep, now + ep.profile.timeWait);
+}
+
+/** The profile's oldSegmentRule (see profile.ts) for a segment that failed the window test. */
+function oldButUseful(ep: TcpEndpoint, s: Seq, len: number): boolean {
+  const end = seqAdd(s, len);
+  if (!seqLt(s, ep.rcvNxt)) return false;
+  if (ep.profile.oldSegmentRule === 'rcv-wup') return len > 0 && seqLe(ep.lastAckSent, end);
+  return seqLe(end, ep.rcvNxt);
+}
+
+function afterPeerFin(s: TcpState): boolean {
+  return s === TcpState.CLOSE_WAIT || s === TcpState.LAST_ACK || s === TcpState.CLOSING;
+}
+
+/**
+ * TIME-WAIT (§3.10.7.4 for TIME-WAIT, as the stacks do it). Linux tcp_timewait_state_process:
+ * a bare ACK or RST exactly at RCV.NXT is taken (ACK restarts 2MSL, RST kills unless
+ * rfc1337); any other non-RST segment is ACKed (rate-limited) and, when it has an ACK,
+ * restarts 2MSL; other RSTs are ignored. FreeBSD tcp_twcheck: RSTs and segments without ACK
+ * are dropped; a retransmitted FIN restarts 2MSL; all but an exact duplicate ACK is ACKed.
+ */
+function timeWaitInput(ep: TcpEndpoint, seg: TcpRepr, o: ReceivedOptions): void {
+  const stack = ep.stack;
+  const p = ep.profile;
+  const now = stack.now;
+  const f = seg.flags;
+  const rst = (f & TcpFlag.RST) !== 0;
+  const hasAck = (f & TcpFlag.ACK) !== 0;
+  const len = seg.payload.length + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0);
+  if (p.timeWaitStyle === 'freebsd') {
+    if (rst) {
+      if (!p.rfc1337 && seg.seq === ep.rcvNxt) {
+        stack.mib.TWKilled++;
+        ep.drop(null);
+      } else {
+        stack.mib.TCPRSTIgnoredTimeWait++;
+      }
+      return;
+    }
+    if (!hasAck) return;
+    if (f & TcpFlag.FIN && seqAdd(seg.seq, seg.payload.length + 1) === ep.rcvNxt) setCloseTimer(ep, now + p.timeWait);
+    const dupAck = f === TcpFlag.ACK && seg.payload.length === 0 && seg.seq === ep.rcvNxt && seg.ack === ep.sndMax;
+    if (!dupAck) sendAck(ep);
+    return;
+  }
+  const pawsReject = ep.tsOn && o.hasTs && ((o.tsVal - ep.tsRecent) | 0) < 0 && now - ep.tsRecentAge < PAWS_IDLE;
+  if (!pawsReject && seg.seq === ep.rcvNxt && (len === 0 || rst)) {
+    if (rst) {
+      if (p.rfc1337) {
+        stack.mib.TCPRSTIgnoredTimeWait++;
+        return;
+      }
+      stack.mib.TWKilled++;
+      ep.drop(null);
+      return;
+    }
+    setCloseTimer(ep, now + p.timeWait);
+    if (o.hasTs && ep.tsOn) {
+      ep.tsRecent = o.tsVal;
+      ep.tsRecentAge = now;
+    }
+    return;
+  }
+  if (rst) return;
+  if (pawsReject) stack.mib.PAWSEstab++;
+  if (pawsReject || hasAck) setCloseTimer(ep, now + p.timeWait);
+  stack.oowAck(ep, false, pawsReject ? 'paws' : 'seq');
 }
 
 /** A valid RST arrived (§3.10.7.4 second step). */

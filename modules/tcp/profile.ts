@@ -137,6 +137,32 @@ export interface TcpProfile {
   readonly oowAckWindow: Time;
   /** Ignore RSTs in TIME-WAIT (RFC 1337 TIME-WAIT assassination fix). */
   readonly rfc1337: boolean;
+  /**
+   * A data segment may start exactly at RCV.NXT+RCV.WND and still pass the window test (Linux
+   * tcp_sequence; its text is then trimmed away). Zero-length segments there pass on both.
+   */
+  readonly rightEdgeData: boolean;
+  /**
+   * Once the peer's FIN is in (CLOSE-WAIT, CLOSING, LAST-ACK) a RST at RCV.NXT-1 counts as
+   * exact: the peer may not have seen our ACK of its FIN (Linux tcp_reset_check).
+   */
+  readonly rstAtFinMinus1: boolean;
+  /** In SYN-RECEIVED any in-window RST drops the embryonic connection (Linux tcp_check_req; no challenge ACK). */
+  readonly synRcvdRstInWindow: boolean;
+  /**
+   * Every ACK sent while our FIN is unacknowledged carries the FIN again, with SEQ = the
+   * FIN's sequence number (BSD tcp_output "snd_nxt--" for a resent FIN).
+   */
+  readonly ackRepeatsFin: boolean;
+  /**
+   * What becomes of a segment left of the window. 'rcv-wup' (Linux tcp_sequence): it is
+   * acceptable if it reaches the point last acknowledged (RCV.WUP), so a repeated FIN still
+   * has its ACK processed. 'trim' (BSD tcp_do_segment): a wholly old segment is trimmed to
+   * nothing, answered with an ACK, and its ACK field is still processed.
+   */
+  readonly oldSegmentRule: 'rcv-wup' | 'trim';
+  /** How TIME-WAIT answers segments: Linux tcp_timewait_state_process or FreeBSD tcp_twcheck. */
+  readonly timeWaitStyle: 'linux' | 'freebsd';
 
   // ---- closing and keep-alive ----
   /** Maximum segment lifetime (RFC 9293 §3.4.2). */

@@ -33,8 +33,11 @@ export function rcvWindowNow(ep: TcpEndpoint): number {
   if (ep.rcvWscale > 0) {
     const g = 2 ** ep.rcvWscale;
     win = Math.min(Math.ceil(win / g) * g, maxWin);
-  } else if (p.rcvWindowMssRounding && win > mss) {
-    win = Math.floor(win / mss) * mss;
+  } else if (p.rcvWindowMssRounding) {
+    // Linux __tcp_select_window: keep the window last chosen unless the free space moved
+    // by more than a segment from it; then round the free space down to a segment.
+    const last = ep.rcvWndLast;
+    win = last > win || last <= win - mss ? (win > mss ? Math.floor(win / mss) * mss : win) : last;
   }
   // Never move the right edge left (§3.8.6.2.2).
   const cur = seqDiff(ep.rcvAdv, ep.rcvNxt);
@@ -53,6 +56,7 @@ export function windowField(ep: TcpEndpoint): number {
   const field = Math.min(MAX_WINDOW_FIELD, Math.ceil(win / g));
   const edge = seqAdd(ep.rcvNxt, field * g);
   if (seqGt(edge, ep.rcvAdv)) ep.rcvAdv = edge;
+  ep.rcvWndLast = field * g;
   return field;
 }
 
@@ -63,6 +67,7 @@ export function synWindow(ep: TcpEndpoint, mss: number): number {
   if (p.rcvWindowMssRounding && space > mss) space = Math.floor(space / mss) * mss;
   const win = Math.min(space, MAX_WINDOW_FIELD);
   ep.rcvSsthresh = p.rcvWindowMssRounding ? win : 0;
+  ep.rcvWndLast = win;
   ep.rcvAdv = seqAdd(ep.rcvNxt, win);
   return win;
 }

@@ -48,7 +48,7 @@ export function challengeAck(ep: TcpEndpoint, limiter: ChallengeLimiter, hasData
     return;
   }
   mib.TCPChallengeACK++;
-  sendAck(ep);
+  sendAck(ep, true);
 }
 
 /** Duplicate ACK for an unacceptable segment (§3.10.7.4 first step), rate-limited. */

@@ -51,9 +51,21 @@ export function transmit(ep: TcpEndpoint, repr: TcpRepr): void {
   ep.stack.transmit(ep, repr);
 }
 
-/** A bare ACK (SEQ = SND.MAX as both BSD and Linux send it). */
-export function sendAck(ep: TcpEndpoint): void {
+/**
+ * A bare ACK (SEQ = SND.MAX as both BSD and Linux send it). With `ackRepeatsFin` (BSD), while
+ * our FIN is outstanding the ACK is the FIN again: SEQ = the FIN's sequence number — unless
+ * `plain` (BSD tcp_respond, used for challenge ACKs, never carries a FIN).
+ */
+export function sendAck(ep: TcpEndpoint, plain = false): void {
+  if (!plain && ep.profile.ackRepeatsFin && ep.finSent && ep.sndNxt === ep.sndMax && seqLt(ep.sndUna, ep.sndMax) && finOutstanding(ep.state)) {
+    transmit(ep, makeSegment(ep, seqAdd(ep.sndMax, -1), TcpFlag.ACK | TcpFlag.FIN, EMPTY));
+    return;
+  }
   transmit(ep, makeSegment(ep, ep.sndMax, TcpFlag.ACK, EMPTY));
+}
+
+function finOutstanding(st: TcpState): boolean {
+  return st === TcpState.FIN_WAIT_1 || st === TcpState.CLOSING || st === TcpState.LAST_ACK;
 }
 
 /** RST for an established connection being aborted: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>. */

@@ -77,6 +77,12 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   oowAckCount: 5,
   oowAckWindow: 1000 * MS,
   rfc1337: true,
+  rightEdgeData: false,
+  rstAtFinMinus1: false,
+  synRcvdRstInWindow: false,
+  ackRepeatsFin: true,
+  oldSegmentRule: 'trim',
+  timeWaitStyle: 'freebsd',
 
   msl: 30 * SEC,
   timeWait: 60 * SEC,

@@ -79,6 +79,12 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   oowAckCount: 1,
   oowAckWindow: 500 * MS,
   rfc1337: false,
+  rightEdgeData: true,
+  rstAtFinMinus1: true,
+  synRcvdRstInWindow: true,
+  ackRepeatsFin: false,
+  oldSegmentRule: 'rcv-wup',
+  timeWaitStyle: 'linux',
 
   msl: 30 * SEC,
   timeWait: 60 * SEC,

@@ -218,20 +218,22 @@ function checkModules(c: Checker): void {
 }
 
 function checkModule(c: Checker, h: HostModel, m: ModuleAction, exists: (p: string) => boolean): void {
+  // A flag (--push ...) names itself; a file entry names the field.
+  const at = (field: string): string => (m.ptr.startsWith('--') ? m.ptr : `${m.ptr}/${field}`);
   if (m.isFile) {
-    if (!exists(m.module)) c.error(`${m.ptr}/module`, `module file not found: ${m.module}`);
+    if (!exists(m.module)) c.error(at('module'), `module file not found: ${m.module}`);
   } else if (!c.ctx.hasModule(m.module)) {
-    c.error(`${m.ptr}/module`, c.unknown('module', m.module, c.ctx.moduleNames()) + ' (a file path starts with ./ or /)');
+    c.error(at('module'), c.unknown('module', m.module, c.ctx.moduleNames()) + ' (a file path starts with ./ or /)');
   }
   if (m.place.kind === 'interface') {
     const ifname = m.place.ifname;
     if (!h.links.some((l) => l.ifname === ifname || l.network === ifname)) {
-      c.error(`${m.ptr}/at`, `no place "${m.at}" in ${h.name}'s stack (places: ${[...h.links.map((l) => l.ifname), 'tcp-lower', 'tcp-upper'].join(', ')})`);
+      c.error(at('at'), `no place "${m.at}" in ${h.name}'s stack (places: ${[...h.links.map((l) => l.ifname), 'tcp-lower', 'tcp-upper'].join(', ')})`);
     }
   } else if (h.tcp === null) {
-    c.error(`${m.ptr}/at`, `${h.name} has no TCP ("stack": {"tcp": false}), so there is no ${m.at}`);
+    c.error(at('at'), `${h.name} has no TCP ("stack": {"tcp": false}), so there is no ${m.at}`);
   }
-  if (m.time !== null) c.inRun(m.time, `${m.ptr}/time`);
+  if (m.time !== null) c.inRun(m.time, at('time'));
 }
 
 function checkCluster(c: Checker): void {

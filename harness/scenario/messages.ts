@@ -78,7 +78,8 @@ export function didYouMean(word: string, allowed: readonly string[]): string | n
 function sentence(e: ErrorObject): { path: string; message: string } {
   const found = `found ${shown(e.data)}`;
   const owner = e.parentSchema as SchemaObject | undefined;
-  const described = typeof owner?.description === 'string' ? `expected ${owner.description}, ${found}` : null;
+  // A titled node is a whole document: its description is prose, not an expectation.
+  const described = typeof owner?.description === 'string' && owner.title === undefined ? `expected ${owner.description}, ${found}` : null;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties': {

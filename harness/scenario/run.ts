@@ -77,7 +77,12 @@ async function drive(b: BuiltScenario, progress: RunOptions['progress'], wallSta
     report();
     if (b.apps?.done()) return { end: 'done', events: sched.eventsRun - start };
     const next = sched.nextTime();
-    if (next === undefined) return { end: 'idle', events: sched.eventsRun - start };
+    if (next === undefined) {
+      // Nothing left to do: a run with an end time still lasts until then.
+      if (s.until === null) return { end: 'idle', events: sched.eventsRun - start };
+      sched.advanceTo(until);
+      return { end: 'time', events: sched.eventsRun - start };
+    }
     if (next > until) {
       sched.advanceTo(until);
       return { end: 'time', events: sched.eventsRun - start };

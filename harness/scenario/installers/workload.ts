@@ -61,7 +61,8 @@ export function fetchOnce(
         path: opts.path,
         method: opts.method ?? 'GET',
         timeout: REQUEST_TIMEOUT / 1e6,
-        ...(opts.agent ? { agent: opts.agent } : { createConnection: httpConnector(opts.from) as never, agent: false }),
+        // Without an agent, Node uses createConnection; `agent: false` would make it open a real socket.
+        ...(opts.agent ? { agent: opts.agent } : { createConnection: httpConnector(opts.from) as never }),
         headers: opts.body ? { 'Content-Length': opts.body.length } : {},
       },
       (res) => {

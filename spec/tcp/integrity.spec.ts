@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { MS, SEC } from '../../lib/sim/time.ts';
 import { SeededRng } from '../../lib/sim/rng.ts';
 import type { SocketCalls } from '../../harness/sockets/syscalls.ts';
-import { A, B, now, tcpWorld } from './support/world.ts';
+import { B, now, tcpWorld } from './support/world.ts';
 
 /** Deterministic pseudo-random bytes for one direction of one seed. */
 function payload(size: number, label: string): Uint8Array {

@@ -40,11 +40,8 @@ export interface Rig {
   advance(ns: number): void;
 }
 
-export function rig(module: 'btcp' | 'utcp', args?: unknown): Rig {
-  const clock = new ManualClock();
-  const registry = new Registry();
-  for (const d of [sinkDriver, btcp, utcp, upcap]) registry.register(d);
-  const env = new StreamsEnv({ registry, time: clock, name: 'rig' });
+export function rig(module: 'btcp' | 'utcp', args?: unknown, env0?: { env: StreamsEnv; clock: ManualClock }): Rig {
+  const { env, clock } = env0 ?? rigEnv();
   const st = env.open('sink');
   st.push(module, args);
   st.push('upcap');
@@ -73,6 +70,13 @@ export function rig(module: 'btcp' | 'utcp', args?: unknown): Rig {
       env.runServices();
     },
   };
+}
+
+export function rigEnv(): { env: StreamsEnv; clock: ManualClock } {
+  const clock = new ManualClock();
+  const registry = new Registry();
+  for (const d of [sinkDriver, btcp, utcp, upcap]) registry.register(d);
+  return { env: new StreamsEnv({ registry, time: clock, name: 'rig' }), clock };
 }
 
 export function packetMsg(bytes: Uint8Array): Mblk {

@@ -8,8 +8,8 @@
  * channel breaks, reconnects with exponential backoff. Everything runs on virtual time through
  * the socket calls (harness/sockets).
  *
- * Start it before the node's servers open their listening sockets: UTCP is autopushed on TCP
- * streams opened after that.
+ * Servers may already be listening: UTCP is pushed onto their listening streams (just above
+ * TCP), and autopushed on every TCP stream opened later. stop() pops both modules again.
  */
 import type { Stream } from '../../lib/streams/index.ts';
 import { MS, SEC, type Time } from '../../lib/sim/time.ts';
@@ -17,7 +17,7 @@ import type { TimerId } from '../../lib/sim/types.ts';
 import { ipv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import btcpModule from '../../modules/btcp/btcp.ts';
 import utcpModule from '../../modules/utcp/utcp.ts';
-import { TCP_IOC_CTL_SUBSCRIBE } from '../../modules/tcp/driver/ioctl.ts';
+import { TCP_IOC_CTL_SUBSCRIBE, TCP_IOC_SOCKETS, type TcpSocketRow } from '../../modules/tcp/driver/ioctl.ts';
 import {
   HANDOFF_IOC_CHANNEL,
   HANDOFF_IOC_CONFIG,
@@ -91,6 +91,7 @@ export class Handoffd {
     this.ctl = env.open('tcp', { clone: true, label: `handoffd:${opts.nodeId}` });
     this.ioctl(TCP_IOC_CTL_SUBSCRIBE, true, 'subscribe to M_CTL');
     this.ioctl(HANDOFF_IOC_CONFIG, this.config(), 'configure UTCP');
+    this.pushOnListeners();
     if (opts.listen !== false) this.listen(opts.listen ?? {});
     for (const p of opts.peers ?? []) {
       const pc: PeerConn = { peer: p, fd: null, delay: this.backoff.min, timer: null };
@@ -227,7 +228,18 @@ export class Handoffd {
     });
   }
 
-  /** Close the channels and the control stream, take BTCP out and UTCP off the autopush list. */
+  /** UTCP onto the TCP streams already listening (they were opened before the autopush). */
+  private pushOnListeners(): void {
+    const env = envOf(this.host);
+    const rows = this.ioctl(TCP_IOC_SOCKETS, undefined, 'list sockets') as TcpSocketRow[];
+    for (const row of rows) {
+      if (row.state !== 'LISTEN' || row.streamId === null) continue;
+      const st = env.streamById(row.streamId);
+      if (st !== undefined && !st.find('utcp')) st.insert('utcp', { above: 'tcp' });
+    }
+  }
+
+  /** Close the channels and the control stream, take BTCP out and UTCP off every stream. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -242,6 +254,7 @@ export class Handoffd {
     this.ctl.close();
     const env = envOf(this.host);
     env.setAutopush('tcp', env.autopushFor('tcp').filter((m) => m !== 'utcp'));
+    for (const st of [...env.streams]) if (!st.closed && st.driver.name === 'tcp' && st.find('utcp')) st.remove('utcp');
     if (this.opts.tcpLower.find('btcp')) this.opts.tcpLower.remove('btcp');
   }
 }

@@ -106,22 +106,28 @@ export function cluster(o: ClusterOptions = {}): Cluster {
   const fe = mk('fe');
   const bes = beNames.map(mk);
   const nodes = [fe, ...bes];
+  const c: Cluster = { w, client, fe, bes, nodes };
+  if (o.handoff !== false) startHandoff(c, o);
+  if (o.servers !== false) for (const nd of nodes) nd.web = startWebServer(w.getHost(nd.name).stack, { name: nd.name, port: 80 });
+  return c;
+}
+
+/** Start handoffd on every node (the FE keeps a channel to each BE). */
+export function startHandoff(c: Cluster, o: ClusterOptions = {}): void {
+  const { w, fe, bes } = c;
+  const beNames = bes.map((b) => b.name);
   const serveLocally = o.serveLocally ?? true;
   const viewNodes: NodeConfig[] = [...(serveLocally ? [{ id: 'fe', weight: 1 }] : []), ...beNames.map((id) => ({ id, weight: 1 }))];
-  if (o.handoff !== false) {
-    fe.daemon = startHandoffd(w.getHost('fe').stack, {
-      nodeId: 'fe',
-      lanAddr: FE_ADDR,
-      tcpLower: fe.lower,
-      listen: false,
-      peers: beNames.map((id, i) => ({ id, addr: o.sync !== undefined ? syncAddr(i + 1) : beAddr(i + 1) })),
-      frontEnd: { vip: VIP, port: 80, nodes: viewNodes, policy: o.policy ?? defaultPolicy },
-      tuning: o.tuning,
-    });
-    bes.forEach((b, i) => {
-      b.daemon = startHandoffd(w.getHost(b.name).stack, { nodeId: b.name, lanAddr: beAddr(i + 1), tcpLower: b.lower, tuning: o.tuning });
-    });
-  }
-  if (o.servers !== false) for (const nd of nodes) nd.web = startWebServer(w.getHost(nd.name).stack, { name: nd.name, port: 80 });
-  return { w, client, fe, bes, nodes };
+  fe.daemon = startHandoffd(w.getHost('fe').stack, {
+    nodeId: 'fe',
+    lanAddr: FE_ADDR,
+    tcpLower: fe.lower,
+    listen: false,
+    peers: beNames.map((id, i) => ({ id, addr: o.sync !== undefined ? syncAddr(i + 1) : beAddr(i + 1) })),
+    frontEnd: { vip: VIP, port: 80, nodes: viewNodes, policy: o.policy ?? defaultPolicy },
+    tuning: o.tuning,
+  });
+  bes.forEach((b, i) => {
+    b.daemon = startHandoffd(w.getHost(b.name).stack, { nodeId: b.name, lanAddr: beAddr(i + 1), tcpLower: b.lower, tuning: o.tuning });
+  });
 }

@@ -5,12 +5,14 @@
  *
  * What the report reads from the trace: `pkt.tx` / `pkt.rx` / `pkt.drop` (harness/world),
  * `streams.push` / `streams.pop` (harness/scenario), and, from the handoff modules, `ctl.tx` /
- * `ctl.rx` events ({host, peer, msg}: the control message in controlMessageToJson form) and
+ * `ctl.rx` events ({host, peer, msg}: the control message in controlMessageToJson form; without
+ * them the control frames are decoded from the captures, control.ts) and
  * `handoff.*` events with `host` and `client` ("a.b.c.d:port" or {addr, port}) naming a
  * connection's client endpoint, drawn as a note on that host's lane.
  */
 import type { RunSummary } from '../scenario/summary.ts';
 import { chooseConnection, listConnections, type Connection } from './connections.ts';
+import { controlFromWire } from './control.ts';
 import { buildFlow, type Flow } from './flow.ts';
 import { renderPage } from './html.ts';
 import { renderMermaid } from './mermaid.ts';
@@ -53,7 +55,10 @@ export function makeReport(input: ReportInput): Report {
   const pick = chooseConnection(connections, backEnds, input.conn);
   const error = pick !== null && 'error' in pick ? pick.error : null;
   const chosen = pick !== null && !('error' in pick) ? pick : null;
-  const flow = chosen === null ? null : buildFlow(chosen, sum.hosts, idx.drops, input.events, { foldRouters: !input.showRouters, maxArrows: input.maxArrows });
+  // Control frames: as the modules traced them, or else as the captures carried them.
+  const traced = input.events.some((e) => e.ev === 'ctl.tx');
+  const events = traced ? input.events : [...input.events, ...controlFromWire(connections)];
+  const flow = chosen === null ? null : buildFlow(chosen, sum.hosts, idx.drops, events, { foldRouters: !input.showRouters, maxArrows: input.maxArrows });
   const title = chosen === null ? 'no connection' : `connection ${chosen.index} of ${sum.scenario}`;
   const svg = flow === null ? null : renderSvg(flow, title);
   const mermaid = flow === null ? null : renderMermaid(flow);

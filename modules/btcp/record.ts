@@ -47,6 +47,11 @@ export function feOutbound(st: BtcpState, s: Seg): void {
     st.count('feTcpDropped');
     return freemsg(s.mp);
   }
+  if (has(s, TcpFlag.RST)) {
+    // TCP refused or dropped the connection (no listener, full queue): nothing to dispatch.
+    st.dropFe(c);
+    return st.io.down(s.mp);
+  }
   const ts = tsVal(s);
   if (ts !== null && (c.tsMax === null || ((ts - c.tsMax) | 0) > 0)) c.tsMax = ts;
   if (c.phase === 'syn' && has(s, TcpFlag.SYN) && has(s, TcpFlag.ACK)) {

@@ -95,6 +95,16 @@ describe('handoff end to end: Node http client against the VIP of an emulated cl
     }
   });
 
+  it('keeps a persistent control channel from the FE to every BE (claims 1, 23)', () => {
+    const ch = c.fe.daemon!.stats().utcp.channels;
+    expect(ch.map((x) => [x.peer, x.up])).to.deep.equal([
+      ['be1', true],
+      ['be2', true],
+      ['be3', true],
+    ]);
+    expect(c.fe.daemon!.counts.connects).to.equal(3);
+  });
+
   it('keeps every request of a keep-alive connection on the back end its first request chose', () => {
     const bySocket = new Map<unknown, Set<string>>();
     for (const r of results) bySocket.set(r.socket, (bySocket.get(r.socket) ?? new Set()).add(r.by));

@@ -21,9 +21,10 @@ async function setUp(o: ClusterOptions = {}): Promise<{ c: Cluster; cl: RawClien
   return { c, cl: new RawClient(c.w) };
 }
 
+/** SYN, then the ACK as soon as the SYN/ACK is there. */
 async function handshake(c: Cluster, cl: RawClient): Promise<void> {
   cl.syn();
-  await run(c.w, 10 * MS);
+  for (let i = 0; i < 100 && !cl.got.some((g) => g.tcp.flags & 0x02); i++) await run(c.w, 1 * MS);
   cl.ack();
 }
 
@@ -252,6 +253,16 @@ describe('handoff hard cases (scripted client against an emulated cluster)', fun
     expect(feCounters(c).clientResetDuringHandoff).to.equal(1);
     expect(c.bes[0]!.daemon!.stats().btcp!.counters.beAborted).to.equal(1);
     expect(tables(c)).to.deep.equal({ fe: 0, be: 0, held: 0 });
+  });
+
+  it('hands connections off to back ends across a wide-area network (claim 24)', async () => {
+    const { c, cl } = await setUp({ lanLink: { latency: 15 * MS, bandwidth: 50e6 } });
+    await handshake(c, cl);
+    cl.data(GET('/img/photo-2.jpg'));
+    await pump(c.w, cl, 1500 * MS);
+    const [r] = responses(cl.stream);
+    expect(r?.headers['x-served-by']).to.equal('be1');
+    expect(sameBytes(r!.body, documentBytes('/img/photo-2.jpg'))).to.equal(true);
   });
 
   it('refuses new connections once the FE table is full (the client retries) and every table stays bounded', async () => {

@@ -24,8 +24,12 @@ export interface DefaultWorldOptions {
 
 export function defaultLiveWorld(opts: DefaultWorldOptions = {}): LiveWorld {
   const w = new World({ seed: opts.seed ?? 1 });
-  w.network('edge', { kind: 'p2p', latency: 1 * MS, bandwidth: 1e9, mtu: LIVE_MTU });
-  w.network('dmz', { latency: 50 * US, bandwidth: 1e9, mtu: LIVE_MTU });
+  // Deep queues: a clean path, on which the real client should see no loss. The emulated TCP
+  // may send a whole window at one instant (4000 segments for a 6 MB client window), and the
+  // world's default queue of 1000 packets would tail-drop part of it.
+  const clean = { bandwidth: 1e9, mtu: LIVE_MTU, queuePackets: 8192, queueBytes: 16 * 1024 * 1024 };
+  w.network('edge', { kind: 'p2p', latency: 1 * MS, ...clean });
+  w.network('dmz', { latency: 50 * US, ...clean });
   w.router('gw');
   w.host('web');
   w.attach('gw', 'edge', `${GATEWAY_ADDR}/${CLIENT_PREFIX_LEN}`);

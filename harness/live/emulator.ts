@@ -12,7 +12,8 @@ import { defaultLiveWorld } from './default-world.ts';
 import type { LiveWorld } from './live-world.ts';
 import { TUN_NAME } from './plan.ts';
 import { scenarioLiveWorld } from './scenario-world.ts';
-import type { EmulatorConfig, ReadyMessage, StoppedMessage } from './protocol.ts';
+import type { EmulatorConfig, LinkDrops, ReadyMessage, StoppedMessage } from './protocol.ts';
+import type { World } from '../world/world.ts';
 import { TunDevice, UDP_BUFFER_BYTES } from './tun.ts';
 import { UdpWire } from './udp-wire.ts';
 
@@ -35,6 +36,20 @@ const immediateWallClock: WallClock = {
 export interface Emulator {
   readonly ready: ReadyMessage;
   stop(): Promise<StoppedMessage>;
+}
+
+function linkDrops(w: World): LinkDrops[] {
+  const out: LinkDrops[] = [];
+  for (const n of w.networks.values()) {
+    for (const l of n.links) {
+      for (const d of l.directions) {
+        const c = d.counters;
+        const other = c.lost + c.partitionDrops + c.downDrops + c.mtuDrops;
+        if (c.queueDrops + other > 0) out.push({ name: d.name, queueDrops: c.queueDrops, otherDrops: other, maxQueue: c.maxQueue });
+      }
+    }
+  }
+  return out;
 }
 
 /** Build the world a session runs: the scenario's, or the default one. */
@@ -118,7 +133,7 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
     ready,
     async stop() {
       await teardown();
-      return { ev: 'stopped', bridge: { ...bridge.stats }, maxLagMs: maxLag / MS };
+      return { ev: 'stopped', bridge: { ...bridge.stats }, linkDrops: linkDrops(lw.world), maxLagMs: maxLag / MS };
     },
   };
 }

@@ -50,9 +50,19 @@ export interface BridgeStats {
   sendErrors: number;
 }
 
+/** A link direction of the world that dropped packets (queue full, faults, down, MTU). */
+export interface LinkDrops {
+  name: string;
+  queueDrops: number;
+  otherDrops: number;
+  maxQueue: number;
+}
+
 export interface StoppedMessage {
   ev: 'stopped';
   bridge: BridgeStats;
+  /** Directions of the world's links that dropped anything. */
+  linkDrops: LinkDrops[];
   /** Most the virtual clock fell behind the wall clock, in ms. */
   maxLagMs: number;
 }

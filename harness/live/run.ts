@@ -51,6 +51,9 @@ export async function runLive(opts: LiveRunOptions): Promise<number> {
     if (stats !== null && opts.exec === null) {
       const b = stats.bridge;
       say(`handoff live: stopped; ${b.fromTun} packets in, ${b.toTun} out, ${b.dropNotIpv4 + b.dropForeign + b.dropTooBig + b.dropTxBusy} dropped at the bridge; virtual clock at most ${stats.maxLagMs.toFixed(1)} ms behind; namespace ${session.ns} removed`);
+      for (const d of stats.linkDrops) {
+        say(`  emulated link ${d.name}: ${d.queueDrops} tail-dropped (queue reached ${d.maxQueue} packets), ${d.otherDrops} lost to faults, down or MTU`);
+      }
     }
     return exitStatus(outcome);
   } finally {

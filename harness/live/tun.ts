@@ -6,9 +6,11 @@
  * side kills it, and so does the exit of this process however it ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { BRIDGE_PORT, CLIENT_ADDR, CLIENT_PREFIX_LEN, EMULATED_PREFIXES, LIVE_MTU, LOOPBACK, SOCAT_PORT, TUN_NAME } from './plan.ts';
-import { delay, firstLine, LiveError, runOrFail } from './sys.ts';
+import { delay, firstLine, LiveError, run, runOrFail } from './sys.ts';
+
+const IFF_UP = 0x1;
 
 export interface TunOptions {
   tun?: string;
@@ -85,7 +87,7 @@ export class TunDevice {
       throw new LiveError(`cannot start socat: ${spawned.message}`);
     }
     try {
-      await dev.waitForDevice(opts.timeoutMs ?? 5000);
+      await dev.waitForDevice(addr, opts.timeoutMs ?? 5000);
       await runOrFail(`setting the MTU of ${name}`, 'ip', ['link', 'set', name, 'mtu', String(mtu)]);
       for (const p of opts.routes ?? EMULATED_PREFIXES) {
         await runOrFail(`routing ${p} into ${name}`, 'ip', ['route', 'add', p, 'dev', name]);
@@ -124,12 +126,25 @@ export class TunDevice {
     if (!this.exited) this.socat.kill('SIGKILL');
   };
 
-  private async waitForDevice(timeoutMs: number): Promise<void> {
+  /** Wait until socat has made the device, given it its address and brought it up. */
+  private async waitForDevice(addr: string, timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (!existsSync(`/sys/class/net/${this.name}`)) {
+    while (!(await this.deviceReady(addr))) {
       if (this.exited) throw new LiveError(`socat could not make the TUN device ${this.name}: ${this.lastWords || 'it exited'}`);
-      if (Date.now() > until) throw new LiveError(`socat made no TUN device ${this.name} within ${timeoutMs} ms`);
+      if (Date.now() > until) throw new LiveError(`socat did not bring up the TUN device ${this.name} within ${timeoutMs} ms`);
       await delay(20);
     }
+  }
+
+  private async deviceReady(addr: string): Promise<boolean> {
+    let flags: number;
+    try {
+      flags = Number(readFileSync(`/sys/class/net/${this.name}/flags`, 'latin1').trim());
+    } catch {
+      return false;
+    }
+    if ((flags & IFF_UP) === 0) return false;
+    const r = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.name]);
+    return r.code === 0 && r.stdout.includes(` ${addr} `);
   }
 }

@@ -40,8 +40,8 @@ export function summaryTable(sum: RunSummary): string {
   const c = sum.cluster;
   if (c !== null) {
     const per = Object.entries(c.handoffs);
-    rows.push(['handoffs', per.length === 0 ? '0' : per.map(([h, n]) => `${h} ${n}`).join(', ')]);
-    rows.push(['local serves', String(c.localServes)]);
+    rows.push(['handoffs', `${per.length === 0 ? '0' : per.map(([h, n]) => `${h} ${n}`).join(', ')} (connections)`]);
+    rows.push(['local serves', `${c.localServes} (connections the front end kept)`]);
     if (c.failedHandoffs > 0) rows.push(['failed handoffs', String(c.failedHandoffs)]);
   } else {
     rows.push(['handoffs', 'none: the handoff cluster is not set up in this build']);
@@ -49,7 +49,8 @@ export function summaryTable(sum: RunSummary): string {
     if (w !== null && fe !== undefined) rows.push(['local serves', `${w.served[fe.name] ?? 0} (every request the front end answered)`]);
   }
   if (w !== null) {
-    rows.push(['served by', Object.entries(w.served).map(([h, n]) => `${h} ${n}`).join(', ') || '-']);
+    const served = Object.entries(w.served).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+    rows.push(['answered by', `${served.map(([h, n]) => `${h} ${n}`).join(', ') || '-'} (requests)`]);
     rows.push(['bytes', bytes(w.bytes)]);
   }
   rows.push(['virtual time', sum.virtualTimeText], ['events', sum.events.toLocaleString('en-US')], ['CPU time', `${(sum.cpuMs / 1000).toFixed(2)} s`], ['ended', describeEnd(sum)]);

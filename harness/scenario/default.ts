@@ -2,7 +2,8 @@
  * The embedded default scenario (what `handoff demo` and a bare `handoff shell` run): clients on
  * a public network, a router, a front end owning the VIP, three back ends on a LAN, and
  * optionally a separate sync network for the control channels. Back ends route their answers
- * to the router directly, so responses never pass the front end.
+ * to the router directly, so responses never pass the front end. The workload mixes keep-alive
+ * clients and clients that open a connection per request, over a URL mix the policy partitions.
  *
  *   client1..N ── public 198.51.100.0/24 ── router ── lan 192.0.2.0/24 ── fe (VIP 203.0.113.10)
  *                                                                     ├── be1, be2, be3
@@ -13,9 +14,9 @@ import type { ClientDoc, HostDoc, NetworkDoc, ScenarioDoc } from './types.ts';
 export interface DefaultOptions {
   /** Client hosts (default 1). */
   clientHosts?: number;
-  /** Concurrent clients per client host (default 4). */
+  /** Concurrent clients per client host and kind (default 4 keep-alive and 4 that connect per request). */
   clientsPerHost?: number;
-  /** Requests per client (default 25). */
+  /** Requests per client (default 10). */
   requests?: number;
   /** A separate network for the control channels (default true). */
   sync?: boolean;
@@ -99,15 +100,18 @@ export function defaultScenarioDoc(opts: DefaultOptions = {}): ScenarioDoc {
     },
     apps: {
       servers: ['fe', ...BACK_ENDS].map((host) => ({ host, port: 80 })),
-      clients: clients.map((c) => ({
-        host: c.name,
-        count: opts.clientsPerHost ?? 4,
-        requests: opts.requests ?? 25,
-        target: `${DEFAULT_VIP}:80`,
-        urls,
-        keepAlive: true,
-        thinkTime: '5ms',
-      })),
+      // Keep-alive clients are dispatched once per connection, the others once per request.
+      clients: clients.flatMap((c) =>
+        [true, false].map((keepAlive) => ({
+          host: c.name,
+          count: opts.clientsPerHost ?? 4,
+          requests: opts.requests ?? 10,
+          target: `${DEFAULT_VIP}:80`,
+          urls,
+          keepAlive,
+          thinkTime: '5ms',
+        })),
+      ),
     },
     capture: { pcap: true, trace: true },
     run: { until: '60s' },

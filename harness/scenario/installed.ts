@@ -4,12 +4,13 @@
  *
  *   TCP and the socket layer   -> { tcp }      installers/tcp.ts
  *   web servers and workloads  -> { apps }     installers/apps.ts
- *   the handoff cluster roles  -> { cluster }  (modules/utcp, modules/btcp, to come)
+ *   the handoff cluster roles  -> { cluster }  installers/cluster.ts (handoffd: UTCP, BTCP)
  *
  * A run without one says so in its notices (build.ts).
  */
 import { registerScenarioPlugins } from './plugins.ts';
 import { appsPlugin } from './installers/apps.ts';
+import { clusterPlugin } from './installers/cluster.ts';
 import { tcpPlugin } from './installers/tcp.ts';
 
-registerScenarioPlugins({ tcp: tcpPlugin, apps: appsPlugin });
+registerScenarioPlugins({ tcp: tcpPlugin, cluster: clusterPlugin, apps: appsPlugin });

@@ -1,9 +1,10 @@
 /**
- * `handoff shell [scenario.json] [--seed N] [--push HOST:PLACE:MODULE[@TIME]]...`: an
- * interactive shell over a live emulation (the embedded default cluster without a file). It
+ * `handoff shell [scenario.json] [--seed N] [--push HOST:PLACE:MODULE[@TIME]]... [--workload]`:
+ * an interactive shell over a live emulation (the embedded default cluster without a file). It
  * reads commands from stdin: typed at a terminal (with a prompt), or piped, which makes it
- * scriptable and testable. A failed command prints one `error:` line and the shell goes on;
- * the exit status is 1 if any command failed, 0 otherwise.
+ * scriptable and testable. The servers and the cluster start; the scenario's clients only with
+ * --workload (otherwise requests are the user's, with `request`). A failed command prints one
+ * `error:` line and the shell goes on; the exit status is 1 if any command failed, 0 otherwise.
  */
 import { createInterface } from 'node:readline';
 import type { Command } from './command.ts';
@@ -30,7 +31,7 @@ export interface ShellIo {
   plugins?: ScenarioPlugins;
 }
 
-const USAGE = 'usage: handoff shell [scenario.json] [--seed N] [--push HOST:PLACE:MODULE[@TIME]]...';
+const USAGE = 'usage: handoff shell [scenario.json] [--seed N] [--push HOST:PLACE:MODULE[@TIME]]... [--workload]';
 
 export function makeShellCommand(io: ShellIo): Command {
   return {
@@ -39,10 +40,13 @@ export function makeShellCommand(io: ShellIo): Command {
     async run(argv) {
       let file: string | undefined;
       let seed: number | string | undefined;
+      let workload = false;
       const extra: ModuleAction[] = [];
       for (let i = 0; i < argv.length; i++) {
         const a = argv[i]!;
-        if (a === '--seed' || a === '--push') {
+        if (a === '--workload') {
+          workload = true;
+        } else if (a === '--seed' || a === '--push') {
           const v = argv[++i];
           if (v === undefined) throw new CliError(`${a} needs a value\n${USAGE}`, 2);
           if (a === '--seed') seed = /^\d+$/.test(v) ? Number(v) : v;
@@ -74,9 +78,10 @@ export function makeShellCommand(io: ShellIo): Command {
       for (const d of [...loaded.warnings, ...extraDiags]) io.err(`${formatDiagnostics(source, [d])[0]}\n`);
       if (extraDiags.some((d) => d.severity === 'error')) return 1;
 
+      const scenario = workload ? loaded.scenario : { ...loaded.scenario, clients: [] };
       let session: Session;
       try {
-        session = await Session.open(loaded.scenario, (l) => io.out(`${l}\n`), { plugins: io.plugins, extraModules: extra });
+        session = await Session.open(scenario, (l) => io.out(`${l}\n`), { plugins: io.plugins, extraModules: extra });
       } catch (e) {
         if (e instanceof ScenarioRuntimeError) throw new CliError(`${source}: ${e.ptr}: ${e.message}`);
         throw e;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { HEADER, PROFILES, type GeneratedScript } from './gen/profile.ts';
 import { synchronizedStates } from './gen/synchronized.ts';
 import { closedState, listenState, synReceivedCommon, synReceivedRst, synSentState } from './gen/opening.ts';
+import { mssFamily, synAckOptions, synOptions } from './gen/options.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -30,6 +31,7 @@ function generatedFiles(dir: string): string[] {
 const scripts: GeneratedScript[] = [];
 for (const p of PROFILES) {
   scripts.push(...synchronizedStates(p), ...closedState(p), ...listenState(p), ...synSentState(p), ...synReceivedRst(p), ...synReceivedCommon(p));
+  scripts.push(...synAckOptions(p), ...synOptions(p), ...mssFamily(p));
 }
 
 const paths = new Set<string>();

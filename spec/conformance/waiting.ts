@@ -19,11 +19,6 @@ const SYNCHRONIZED = '{established,fin-wait-1,fin-wait-2,close-wait,closing,last
 export const WAITING: Waiting[] = [
   {
     reason:
-      "FreeBSD sends a challenge ACK through tcp_respond, a plain ACK at SND.NXT even while our FIN is unacknowledged; the TCP's FreeBSD profile sets FIN on it as on tcp_output's ACKs",
-    scripts: ['freebsd/states/{fin-wait-1,closing,last-ack}/{rst-middle,rst-right-edge,syn-*}.pkt'],
-  },
-  {
-    reason:
       'FreeBSD rounds the 64 kB receive buffer up to a multiple of the MSS (65700 with MSS 1460, tcp_mss) and tests segments against that space, beyond the 65535 an unscaled window field offers; the TCP tests against 65535',
     scripts: [
       `freebsd/states/${SYNCHRONIZED}/{ack,rst}-right-edge*.pkt`,
@@ -38,8 +33,46 @@ export const WAITING: Waiting[] = [
     scripts: ['freebsd/states/syn-received/rst-outside-right*.pkt'],
   },
   {
-    reason: 'the socket layer follows Linux: a second connect() after a non-blocking one completed returns 0; FreeBSD says EISCONN',
-    scripts: ['freebsd/handshake/active-open-nonblocking.pkt'],
+    reason:
+      "FreeBSD's tcp_output decides Nagle's idleness once per call, before its sendalot loop, so a write that reaches an idle connection goes out whole, short tail included; the TCP's FreeBSD profile holds the tail until the full segments are acknowledged",
+    scripts: ['freebsd/options/mss-peer-*.pkt', 'freebsd/retransmit/fast-retransmit.pkt'],
+  },
+  {
+    reason:
+      "FreeBSD's tcp_output decides Nagle's idleness once per call, before its sendalot loop, so a write that reaches an idle connection goes out whole, short tail included; the TCP's FreeBSD profile holds the tail until the full segments are acknowledged",
+    scripts: ['common/flow/{nagle-holds-after-short-tail,window-limits-burst}.pkt'],
+    profiles: ['freebsd'],
+  },
+  {
+    reason:
+      'FreeBSD adds net.inet.tcp.rexmit_slop after the backoff (TCPT_RANGESET(t_rxtcur, TCP_REXMTVAL * tcp_backoff[shift])), so the intervals grow REXMTVAL*2^n + slop; the TCP doubles REXMTVAL + slop',
+    scripts: ['freebsd/retransmit/{rto-backoff,rto-min,last-ack-fin-retransmit}.pkt'],
+  },
+  {
+    reason: "FreeBSD's default for net.inet.tcp.tolerate_missing_ts is 1 (tcp_input.c: missing timestamps are tolerated); the freebsd profile's is 0",
+    scripts: ['freebsd/timestamps/missing-ts-tolerated.pkt'],
+  },
+  {
+    reason:
+      'data for a socket already closed is answered like a segment without a connection, <SEQ=SEG.ACK><CTL=RST> (Linux tcp_v4_send_reset after TCPAbortOnData or TCP_TW_RST, FreeBSD dropwithreset); the TCP sends an abort RST with the ACK bit',
+    scripts: ['common/close/data-after-close-resets.pkt'],
+  },
+  {
+    reason: 'FreeBSD closes a connection with unread data by flushing it and sending FIN (tcp_disconnect); the TCP resets it as Linux does',
+    scripts: ['freebsd/close/close-with-unread-data-fin.pkt'],
+  },
+  {
+    reason:
+      "the socket layer has Linux's errno semantics only; FreeBSD answers these calls differently (EISCONN for a second connect, EOPNOTSUPP for connect on a listener, ENOTCONN for a write never connected, EPIPE before the pending reset)",
+    scripts: [
+      'freebsd/handshake/active-open-nonblocking.pkt',
+      'freebsd/syscalls/{connect-on-listener-eopnotsupp,write-unconnected-enotconn,write-after-reset}.pkt',
+    ],
+  },
+  {
+    reason:
+      'a connection reset while it waits for accept() is withdrawn by the transport (T_DISCON_IND for the pending indication), so accept() never returns it; Linux returns it and reports the reset on the first read',
+    scripts: ['linux/syscalls/accept-after-reset.pkt'],
   },
   {
     reason: 'the freebsd sysctlMap lacks net.inet.tcp.ecn.enable, kern.ipc.maxsockbuf and net.inet.tcp.hostcache.purgenow',

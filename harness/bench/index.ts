@@ -6,3 +6,4 @@ import './streams.ts';
 import './packetdrill.ts';
 import './tcp.ts';
 import './sockets.ts';
+import './handoff-cluster.ts';

@@ -75,7 +75,8 @@ async function drive(b: BuiltScenario, progress: RunOptions['progress'], wallSta
     });
   for (;;) {
     report();
-    if (b.apps?.done()) return { end: 'done', events: sched.eventsRun - start };
+    // A scenario without clients has no workload to finish: it runs to its end time or idle.
+    if (s.clients.length > 0 && b.apps?.done()) return { end: 'done', events: sched.eventsRun - start };
     const next = sched.nextTime();
     if (next === undefined) {
       // Nothing left to do: a run with an end time still lasts until then.

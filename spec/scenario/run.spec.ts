@@ -64,6 +64,14 @@ describe('scenario runs', () => {
     expect([r.summary.end, r.summary.virtualTimeText]).to.deep.equal(['time', '1.5s']);
   });
 
+  it('keeps servers without clients running to the end time', async () => {
+    const d = smallDoc();
+    delete d.apps!.clients;
+    d.run = { until: '200ms' };
+    const r = await runScenario(loaded(d), { plugins: { tcp: tcpPlugin, apps: appsPlugin } });
+    expect([r.summary.end, r.summary.virtualTimeText]).to.deep.equal(['time', '200ms']);
+  });
+
   it('runs a web workload over the emulated TCP, the front end serving every request without a cluster plug-in', async function () {
     this.timeout(60_000);
     const d = smallDoc();

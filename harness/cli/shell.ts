@@ -78,10 +78,9 @@ export function makeShellCommand(io: ShellIo): Command {
       for (const d of [...loaded.warnings, ...extraDiags]) io.err(`${formatDiagnostics(source, [d])[0]}\n`);
       if (extraDiags.some((d) => d.severity === 'error')) return 1;
 
-      const scenario = workload ? loaded.scenario : { ...loaded.scenario, clients: [] };
       let session: Session;
       try {
-        session = await Session.open(scenario, (l) => io.out(`${l}\n`), { plugins: io.plugins, extraModules: extra });
+        session = await Session.open(loaded.scenario, (l) => io.out(`${l}\n`), { plugins: io.plugins, extraModules: extra, clients: workload });
       } catch (e) {
         if (e instanceof ScenarioRuntimeError) throw new CliError(`${source}: ${e.ptr}: ${e.message}`);
         throw e;

@@ -30,6 +30,8 @@ export interface BuildOptions {
   capture?: CaptureOptions;
   /** Module actions from outside the file (--push), after the file's own. */
   extraModules?: readonly ModuleAction[];
+  /** Start the scenario's clients (default true; the shell leaves requests to the user). */
+  clients?: boolean;
 }
 
 export interface BuiltScenario {
@@ -185,7 +187,7 @@ export async function buildScenario(s: Scenario, opts: BuildOptions = {}): Promi
   }
   if ((s.servers.length > 0 || s.clients.length > 0) && tcp.size > 0) {
     if (plugins.apps !== undefined) {
-      built.apps = plugins.apps({ world, scenario: s, tcp, cluster: built.cluster });
+      built.apps = plugins.apps({ world, scenario: s, clients: opts.clients === false ? [] : s.clients, tcp, cluster: built.cluster });
       notices.push(...(built.apps.notices ?? []));
     } else {
       notices.push(NO_APPS_NOTICE);

@@ -12,7 +12,7 @@
 import type { Registry, Stream } from '../../lib/streams/index.ts';
 import type { Host } from '../world/host.ts';
 import type { World } from '../world/world.ts';
-import type { ClusterModel, HostModel, Scenario } from './model.ts';
+import type { ClientModel, ClusterModel, HostModel, Scenario } from './model.ts';
 import type { TcpProfileName } from './types.ts';
 
 /** What the TCP installer gives back for one host. */
@@ -57,6 +57,8 @@ export interface ClusterAttachment {
 export interface AppsInstallContext {
   world: World;
   scenario: Scenario;
+  /** The clients to start (the scenario's, or none when the user drives requests: the shell). */
+  clients: readonly ClientModel[];
   tcp: ReadonlyMap<string, TcpAttachment>;
   cluster: ClusterAttachment | null;
 }

@@ -8,9 +8,9 @@ import { startWebServer } from '../../apps/web-server.ts';
 import type { ScenarioPlugins } from '../plugins.ts';
 import { fetchOnce, startWorkload } from './workload.ts';
 
-export const appsPlugin: NonNullable<ScenarioPlugins['apps']> = ({ world, scenario }) => {
+export const appsPlugin: NonNullable<ScenarioPlugins['apps']> = ({ world, scenario, clients }) => {
   for (const s of scenario.servers) startWebServer(world.getHost(s.host), { name: s.host, port: s.port });
-  const load = startWorkload(world, scenario.clients);
+  const load = startWorkload(world, clients);
   return {
     needsAsync: true,
     done: () => load.done(),

@@ -27,11 +27,16 @@ export class Session {
     readonly print: (line: string) => void,
   ) {}
 
-  static async open(s: Scenario, print: (line: string) => void, opts: { plugins?: ScenarioPlugins; extraModules?: readonly ModuleAction[] } = {}): Promise<Session> {
+  static async open(
+    s: Scenario,
+    print: (line: string) => void,
+    opts: { plugins?: ScenarioPlugins; extraModules?: readonly ModuleAction[]; clients?: boolean } = {},
+  ): Promise<Session> {
     let session: Session | null = null;
     const built = await buildScenario(s, {
       plugins: opts.plugins,
       extraModules: opts.extraModules,
+      clients: opts.clients,
       trace: { write: (line) => session?.keep(line) },
     });
     session = new Session(built, print);

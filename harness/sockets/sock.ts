@@ -101,8 +101,9 @@ export class Sock implements SockUpcalls {
   wantData = false;
   /** The local address became known by T_ADDR_ACK (otherwise it is the bound one). */
   private addrKnown = false;
-  /** Data blocks taken off the head and not yet consumed (a partial read, or a peek). */
+  /** Data blocks taken off the head and not yet consumed (a partial read, or a peek), from heldAt on. */
   private held: Mblk[] = [];
+  private heldAt = 0;
   private heldBytes = 0;
   private wakeTimer: TimerId | null = null;
   /** Indications refused by the socket (overflow) waiting to be answered outside a put. */
@@ -258,7 +259,7 @@ export class Sock implements SockUpcalls {
   private wake(): void {
     this.wakeTimer = null;
     this.chan.settle();
-    for (const seq of this.refuse.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: seq }));
+    if (this.refuse.length > 0) for (const seq of this.refuse.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: seq }));
     if (this.chan.blocked) this.chan.flush();
     this.wantData = false;
     this.onChange?.();
@@ -434,7 +435,7 @@ export class Sock implements SockUpcalls {
     if (this.closed) return 'EBADF';
     if (this.tcp === 'listen') return 'ENOTCONN';
     if (!this.fill(1)) return this.noData();
-    const mp = this.held.shift()!;
+    const mp = this.shiftHeld();
     const d = mp.data();
     const out = mp.db.ref > 1 ? d.slice() : d;
     this.heldBytes -= d.length;
@@ -490,11 +491,24 @@ export class Sock implements SockUpcalls {
     }
   }
 
+  /**
+   * The next `max` bytes (at most) in one array the caller owns. A read that takes exactly one
+   * whole block nobody else references gets that block's bytes without a copy.
+   */
   private take(max: number, peek: boolean): Uint8Array {
     const n = Math.min(max, this.heldBytes);
+    const b0 = this.held[this.heldAt]!;
+    if (!peek && b0.len === n && b0.db.ref === 1) {
+      this.shiftHeld();
+      const d = b0.data();
+      freeb(b0);
+      this.heldBytes -= n;
+      this.bytesRead += n;
+      return d;
+    }
     const out = new Uint8Array(n);
     let off = 0;
-    let i = 0;
+    let i = this.heldAt;
     while (off < n) {
       const b = this.held[i]!;
       const k = Math.min(b.len, n - off);
@@ -505,7 +519,8 @@ export class Sock implements SockUpcalls {
         continue;
       }
       if (k === b.len) {
-        this.held.shift();
+        this.shiftHeld();
+        i++;
         freeb(b);
       } else {
         b.rptr += k;
@@ -516,6 +531,17 @@ export class Sock implements SockUpcalls {
       this.bytesRead += n;
     }
     return out;
+  }
+
+  /** Take the first held block off the list (the caller accounts for its bytes). */
+  private shiftHeld(): Mblk {
+    const mp = this.held[this.heldAt]!;
+    this.held[this.heldAt++] = undefined as unknown as Mblk;
+    if (this.heldAt === this.held.length) {
+      this.held.length = 0;
+      this.heldAt = 0;
+    }
+    return mp;
   }
 
   // ---- writing -----------------------------------------------------------------------------
@@ -648,17 +674,20 @@ export class Sock implements SockUpcalls {
 
   private discardUnread(): number {
     let n = this.heldBytes;
-    for (const b of this.held) freeb(b);
-    this.held = [];
-    this.heldBytes = 0;
+    this.dropHeld();
     for (let mp = this.stream.closed ? null : this.stream.read(); mp !== null; mp = this.stream.read()) {
       this.hold(mp);
       n += this.heldBytes;
-      for (const b of this.held) freeb(b);
-      this.held = [];
-      this.heldBytes = 0;
+      this.dropHeld();
     }
     return n;
+  }
+
+  private dropHeld(): void {
+    for (let i = this.heldAt; i < this.held.length; i++) freeb(this.held[i]!);
+    this.held.length = 0;
+    this.heldAt = 0;
+    this.heldBytes = 0;
   }
 
   // ---- options, addresses ------------------------------------------------------------------

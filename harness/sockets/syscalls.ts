@@ -60,12 +60,200 @@ export interface NameResult extends SysResult {
   addr: SockAddr | null;
 }
 
+/**
+ * A call that could not finish at once: tried again whenever one of its sockets changes.
+ * The hot calls (read, write, accept, connect) are small classes rather than closures, so a
+ * call costs a few objects and no function allocations.
+ */
 interface Waiter {
-  retry: () => boolean;
+  retry(): boolean;
+  /** The time limit ran out. */
+  expire(): void;
   /** The descriptor went away under the call. */
-  abort: () => void;
+  abort(): void;
   timer: TimerId | null;
-  entries: FdEntry[];
+  entries: FdEntry[] | null;
+  /** The one entry of a single-descriptor wait (entries is null then). */
+  entry: FdEntry | null;
+}
+
+/** A blocking call on one descriptor whose failure result depends on the call. */
+abstract class Op<R extends SysResult> implements Waiter {
+  timer: TimerId | null = null;
+  entries: FdEntry[] | null = null;
+  entry: FdEntry | null;
+  constructor(
+    readonly c: Call<R>,
+    readonly e: FdEntry,
+  ) {
+    this.entry = e;
+  }
+  abstract retry(): boolean;
+  /** The call's result for an error (EAGAIN: would block, after a time limit or non-blocking). */
+  abstract failed(err: ErrnoName): R;
+  expire(): void {
+    this.c.complete(this.failed('EAGAIN'));
+  }
+  abort(): void {
+    this.c.complete(this.failed('EBADF'));
+  }
+}
+
+/** A wait built from closures (the rarer calls: poll, and the pieces that need them). */
+class FnWaiter implements Waiter {
+  timer: TimerId | null = null;
+  entry: FdEntry | null = null;
+  constructor(
+    readonly retry: () => boolean,
+    readonly expire: () => void,
+    readonly abort: () => void,
+    public entries: FdEntry[] | null,
+  ) {
+    if (entries !== null && entries.length === 1) {
+      this.entry = entries[0]!;
+      this.entries = null;
+    }
+  }
+}
+
+class RecvOp extends Op<ReadResult> {
+  got = 0;
+  /** The first chunk, and the rest when MSG_WAITALL gathers more. */
+  first: Uint8Array | null = null;
+  more: Uint8Array[] | null = null;
+  constructor(
+    c: Call<ReadResult>,
+    e: FdEntry,
+    readonly len: number,
+    readonly peek: boolean,
+    readonly waitall: boolean,
+  ) {
+    super(c, e);
+  }
+
+  retry(): boolean {
+    const len = this.len;
+    for (;;) {
+      const o = this.e.sock.recv(len - this.got, this.peek);
+      if (o instanceof Uint8Array) {
+        if (this.first === null) this.first = o;
+        else (this.more ??= []).push(o);
+        this.got += o.length;
+        if (!this.waitall || this.got >= len || o.length === 0) return this.c.complete(this.finish(null)), true;
+        continue;
+      }
+      if (o === 'again') {
+        if (this.got > 0 && !this.waitall) return this.c.complete(this.finish(null)), true;
+        return false;
+      }
+      this.c.complete(this.finish(o));
+      return true;
+    }
+  }
+
+  private finish(o: ReadOutcome | null): ReadResult {
+    const got = this.got;
+    const data = this.more === null ? (this.first ?? EMPTY) : concat(this.first!, this.more, got);
+    if (got > 0 || o === null || o === 'eof') return { ret: got, errno: null, data };
+    return { ret: -1, errno: o === 'again' ? 'EAGAIN' : (o as ErrnoName), data };
+  }
+
+  failed(err: ErrnoName): ReadResult {
+    return err === 'EAGAIN' ? this.finish('again') : { ret: -1, errno: err, data: EMPTY };
+  }
+}
+
+class SendOp extends Op<SysResult> {
+  off = 0;
+  constructor(
+    c: Call,
+    e: FdEntry,
+    readonly data: Uint8Array,
+    readonly flags: number,
+  ) {
+    super(c, e);
+  }
+
+  retry(): boolean {
+    const data = this.data;
+    for (;;) {
+      const o = this.e.sock.send(this.off === 0 ? data : data.subarray(this.off));
+      if (typeof o === 'number') {
+        this.off += o;
+        if (this.off >= data.length || nonblocking(this.e, this.flags)) return this.c.complete(ok(this.off)), true;
+        continue;
+      }
+      if (o === 'again') return false;
+      this.c.complete(this.off > 0 ? ok(this.off) : fail(o));
+      return true;
+    }
+  }
+
+  failed(err: ErrnoName): SysResult {
+    return err === 'EAGAIN' && this.off > 0 ? ok(this.off) : fail(err);
+  }
+}
+
+class ConnectOp extends Op<SysResult> {
+  retry(): boolean {
+    const s = this.e.sock;
+    if (s.tcp === 'synsent') return false;
+    const f = s.connectResult();
+    this.c.complete(f === 0 ? ok() : fail(f));
+    return true;
+  }
+
+  failed(err: ErrnoName): SysResult {
+    // A blocking connect that outlives SO_SNDTIMEO returns EINPROGRESS (Linux).
+    return fail(err === 'EAGAIN' ? 'EINPROGRESS' : err);
+  }
+}
+
+class AcceptOp extends Op<AcceptResult> {
+  private sync = false;
+  private gotErr: ErrnoName | null = null;
+  private gotSock: Sock | null = null;
+  private answered = false;
+  private readonly onAccepted = (err: ErrnoName | null, s: Sock | null): void => this.accepted(err, s);
+
+  constructor(
+    readonly calls: SocketCalls,
+    c: Call<AcceptResult>,
+    e: FdEntry,
+    readonly flags: number,
+  ) {
+    super(c, e);
+  }
+
+  retry(): boolean {
+    for (;;) {
+      if (!this.calls.hasFreeFd()) return this.c.complete(this.failed('EMFILE')), true;
+      this.sync = true;
+      this.answered = false;
+      const r = this.e.sock.accept(this.onAccepted);
+      this.sync = false;
+      if (r === 'again') return false;
+      if (r !== 'started') return this.c.complete(this.failed(r)), true;
+      if (!this.answered) return true;
+      if (this.gotErr !== null) continue;
+      this.calls.installAccepted(this.c, this.gotSock!, this.flags);
+      this.gotSock = null;
+      return true;
+    }
+  }
+
+  private accepted(err: ErrnoName | null, s: Sock | null): void {
+    if (this.sync) {
+      this.answered = true;
+      this.gotErr = err;
+      this.gotSock = s;
+    } else if (err !== null) this.calls.runOp(this, 'rcv', 0);
+    else this.calls.installAccepted(this.c, s!, this.flags);
+  }
+
+  failed(err: ErrnoName): AcceptResult {
+    return { ret: -1, errno: err, peer: null };
+  }
 }
 
 interface FdEntry {
@@ -103,7 +291,7 @@ export class SocketCalls {
   // ---- creating and naming ------------------------------------------------------------------
 
   socket(domain = AF_INET, type = SOCK_STREAM, protocol = 0): Call {
-    const c = new Call(`socket(${domain}, ${type}, ${protocol})`);
+    const c = new Call('socket', domain, type, protocol);
     if (domain !== AF_INET) return done(c, fail('EAFNOSUPPORT'));
     if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== SOCK_STREAM) return done(c, fail('ESOCKTNOSUPPORT'));
     if (protocol !== 0 && protocol !== IPPROTO_TCP) return done(c, fail('EPROTONOSUPPORT'));
@@ -121,7 +309,7 @@ export class SocketCalls {
   }
 
   bind(fd: number, addr: SockAddrIn): Call {
-    const c = new Call(`bind(${fd})`);
+    const c = new Call('bind', fd);
     const e = this.entry(fd, c);
     if (e === null) return c;
     const a = parseAddr(addr);
@@ -131,7 +319,7 @@ export class SocketCalls {
   }
 
   listen(fd: number, backlog: number): Call {
-    const c = new Call(`listen(${fd}, ${backlog})`);
+    const c = new Call('listen', fd, backlog);
     const e = this.entry(fd, c);
     if (e === null) return c;
     e.sock.listen(backlog, (err) => c.complete(err === null ? ok() : fail(err)));
@@ -139,7 +327,7 @@ export class SocketCalls {
   }
 
   getsockname(fd: number): Call<NameResult> {
-    const c = new Call<NameResult>(`getsockname(${fd})`);
+    const c = new Call<NameResult>('getsockname', fd);
     const e = this.fds.get(fd);
     if (e === undefined) return done(c, { ...fail('EBADF'), addr: null });
     const a = e.sock.localAddr() ?? { addr: ANY_ADDR, port: 0 };
@@ -147,7 +335,7 @@ export class SocketCalls {
   }
 
   getpeername(fd: number): Call<NameResult> {
-    const c = new Call<NameResult>(`getpeername(${fd})`);
+    const c = new Call<NameResult>('getpeername', fd);
     const e = this.fds.get(fd);
     if (e === undefined) return done(c, { ...fail('EBADF'), addr: null });
     const s = e.sock;
@@ -159,60 +347,38 @@ export class SocketCalls {
 
   /** accept() (accept4() with SOCK_NONBLOCK in flags). */
   accept(fd: number, flags = 0): Call<AcceptResult> {
-    const c = new Call<AcceptResult>(`accept(${fd})`);
+    const c = new Call<AcceptResult>('accept', fd);
     const e = this.fds.get(fd);
-    if (e === undefined) return done(c, { ...fail('EBADF'), peer: null });
-    const failed = (err: ErrnoName): AcceptResult => ({ ...fail(err), peer: null });
-    const attempt = (): boolean => {
-      for (;;) {
-        if (this.freeFd() < 0) return c.complete(failed('EMFILE')), true;
-        let sync = true;
-        let got: { err: ErrnoName | null; s: Sock | null } | null = null;
-        const r = e.sock.accept((err, s) => {
-          if (sync) got = { err, s };
-          else if (err !== null) this.run(e, c, attempt, 'rcv', failed);
-          else this.accepted(c, s!, flags);
-        });
-        sync = false;
-        if (r === 'again') return false;
-        if (r !== 'started') return c.complete(failed(r)), true;
-        const g = got as { err: ErrnoName | null; s: Sock | null } | null;
-        if (g === null) return true;
-        if (g.err !== null) continue;
-        this.accepted(c, g.s!, flags);
-        return true;
-      }
-    };
-    this.run(e, c, attempt, 'rcv', failed);
+    if (e === undefined) return done(c, { ret: -1, errno: 'EBADF', peer: null });
+    this.runOp(new AcceptOp(this, c, e, flags), 'rcv', 0);
     return c;
   }
 
-  private accepted(c: Call<AcceptResult>, s: Sock, flags: number): void {
+  /** A descriptor can be had (accept checks before taking a connection). */
+  hasFreeFd(): boolean {
+    return this.freeFd() >= 0;
+  }
+
+  /** Give an accepted socket its descriptor and complete the accept. */
+  installAccepted(c: Call<AcceptResult>, s: Sock, flags: number): void {
     const fd = this.freeFd();
     if (fd < 0) {
       s.close();
-      return c.complete({ ...fail('EMFILE'), peer: null });
+      return c.complete({ ret: -1, errno: 'EMFILE', peer: null });
     }
     this.install(fd, s, flags & SOCK_NONBLOCK ? O_NONBLOCK : 0);
-    c.complete({ ...ok(fd), peer: s.remote === null ? null : { ...s.remote } });
+    c.complete({ ret: fd, errno: null, peer: s.remote === null ? null : { addr: s.remote.addr, port: s.remote.port } });
   }
 
   connect(fd: number, addr: SockAddrIn): Call {
-    const c = new Call(`connect(${fd})`);
+    const c = new Call('connect', fd);
     const e = this.entry(fd, c);
     if (e === null) return c;
     const a = parseAddr(addr);
     if (a === null) return done(c, fail('EINVAL'));
     const r = e.sock.connect(a, nonblocking(e, 0));
     if (r !== 'wait') return done(c, r === 0 ? ok() : fail(r));
-    const attempt = (): boolean => {
-      if (e.sock.tcp === 'synsent') return false;
-      const f = e.sock.connectResult();
-      c.complete(f === 0 ? ok() : fail(f));
-      return true;
-    };
-    // A blocking connect that outlives SO_SNDTIMEO returns EINPROGRESS (Linux).
-    this.wait([e], attempt, e.sndtimeo, () => c.complete(fail('EINPROGRESS')), () => c.complete(fail('EBADF')));
+    this.waitOp(new ConnectOp(c, e), e.sndtimeo);
     return c;
   }
 
@@ -224,37 +390,13 @@ export class SocketCalls {
 
   /** recv() with MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL. */
   recv(fd: number, len: number, flags = 0): Call<ReadResult> {
-    const c = new Call<ReadResult>(`recv(${fd}, ${len})`);
+    const c = new Call<ReadResult>('recv', fd, len);
     const e = this.fds.get(fd);
-    if (e === undefined) return done(c, { ...fail('EBADF'), data: EMPTY });
-    if (!Number.isInteger(len) || len < 0) return done(c, { ...fail('EINVAL'), data: EMPTY });
+    if (e === undefined) return done(c, { ret: -1, errno: 'EBADF', data: EMPTY });
+    if (!Number.isInteger(len) || len < 0) return done(c, { ret: -1, errno: 'EINVAL', data: EMPTY });
     const peek = (flags & MSG_PEEK) !== 0;
     const waitall = (flags & MSG_WAITALL) !== 0 && !peek;
-    const parts: Uint8Array[] = [];
-    let got = 0;
-    const finish = (o: ReadOutcome | null): ReadResult => {
-      const data = concat(parts, got);
-      if (got > 0 || o === null || o === 'eof') return { ...ok(got), data };
-      return { ...fail(o === 'again' ? 'EAGAIN' : (o as ErrnoName)), data };
-    };
-    const attempt = (): boolean => {
-      for (;;) {
-        const o = e.sock.recv(len - got, peek);
-        if (o instanceof Uint8Array) {
-          parts.push(o);
-          got += o.length;
-          if (!waitall || got >= len || o.length === 0) return c.complete(finish(null)), true;
-          continue;
-        }
-        if (o === 'again') {
-          if (got > 0 && !waitall) return c.complete(finish(null)), true;
-          return false;
-        }
-        c.complete(finish(o));
-        return true;
-      }
-    };
-    this.run(e, c, attempt, 'rcv', (err) => (err === 'EAGAIN' ? finish('again') : { ...fail(err), data: EMPTY }), flags);
+    this.runOp(new RecvOp(c, e, len, peek, waitall), 'rcv', flags);
     return c;
   }
 
@@ -264,29 +406,15 @@ export class SocketCalls {
 
   /** send(): a blocking send returns when every byte went down (or an error stops it). */
   send(fd: number, data: Uint8Array, flags = 0): Call {
-    const c = new Call(`send(${fd}, ${data.length})`);
+    const c = new Call('send', fd, data.length);
     const e = this.entry(fd, c);
     if (e === null) return c;
-    let off = 0;
-    const attempt = (): boolean => {
-      for (;;) {
-        const o = e.sock.send(data.subarray(off));
-        if (typeof o === 'number') {
-          off += o;
-          if (off >= data.length || nonblocking(e, flags)) return c.complete(ok(off)), true;
-          continue;
-        }
-        if (o === 'again') return false;
-        c.complete(off > 0 ? ok(off) : fail(o));
-        return true;
-      }
-    };
-    this.run(e, c, attempt, 'snd', (err) => (err === 'EAGAIN' && off > 0 ? ok(off) : fail(err)), flags);
+    this.runOp(new SendOp(c, e, data, flags), 'snd', flags);
     return c;
   }
 
   shutdown(fd: number, how: number): Call {
-    const c = new Call(`shutdown(${fd}, ${how})`);
+    const c = new Call('shutdown', fd, how);
     const e = this.entry(fd, c);
     if (e === null) return c;
     const r = e.sock.shutdown(how);
@@ -295,13 +423,14 @@ export class SocketCalls {
   }
 
   close(fd: number): Call {
-    const c = new Call(`close(${fd})`);
+    const c = new Call('close', fd);
     const e = this.entry(fd, c);
     if (e === null) return c;
     this.fds.delete(fd);
     if (fd < this.lowFree) this.lowFree = fd;
     e.sock.close();
-    for (const w of [...e.waiters]) {
+    while (e.waiters.length > 0) {
+      const w = e.waiters[0]!;
       this.unwait(w);
       w.abort();
     }
@@ -311,7 +440,7 @@ export class SocketCalls {
   // ---- options and modes --------------------------------------------------------------------
 
   setsockopt(fd: number, level: number, name: number, value: SockoptValue): Call {
-    const c = new Call(`setsockopt(${fd}, ${level}, ${name})`);
+    const c = new Call('setsockopt', fd, level, name);
     const e = this.entry(fd, c);
     if (e === null) return c;
     const spec = optSpec(level, name);
@@ -339,7 +468,7 @@ export class SocketCalls {
   }
 
   getsockopt(fd: number, level: number, name: number): Call<SockoptResult> {
-    const c = new Call<SockoptResult>(`getsockopt(${fd}, ${level}, ${name})`);
+    const c = new Call<SockoptResult>('getsockopt', fd, level, name);
     const e = this.fds.get(fd);
     if (e === undefined) return done(c, { ...fail('EBADF'), value: null });
     const spec = optSpec(level, name);
@@ -356,7 +485,7 @@ export class SocketCalls {
 
   /** fcntl(F_GETFL) / fcntl(F_SETFL, flags): only O_NONBLOCK changes. */
   fcntl(fd: number, cmd: number, arg = 0): Call {
-    const c = new Call(`fcntl(${fd}, ${cmd})`);
+    const c = new Call('fcntl', fd, cmd);
     const e = this.entry(fd, c);
     if (e === null) return c;
     if (cmd === F_GETFL) return done(c, ok(O_RDWR | e.flags));
@@ -369,7 +498,7 @@ export class SocketCalls {
 
   /** ioctl(FIONREAD): bytes a read would return now; ioctl(SIOCOUTQ): bytes not yet acknowledged. */
   ioctl(fd: number, req: number): Call {
-    const c = new Call(`ioctl(${fd}, ${req})`);
+    const c = new Call('ioctl', fd, req);
     const e = this.entry(fd, c);
     if (e === null) return c;
     if (req !== FIONREAD && req !== SIOCOUTQ) return done(c, fail('ENOTTY'));
@@ -384,7 +513,7 @@ export class SocketCalls {
 
   /** poll(): timeout in milliseconds, negative to wait forever, 0 to just look. */
   poll(fds: readonly PollFd[], timeoutMs: number): Call<PollResult> {
-    const c = new Call<PollResult>(`poll(${fds.length})`);
+    const c = new Call<PollResult>('poll', fds.length);
     const entries = fds.map((p) => this.fds.get(p.fd));
     const look = (): PollResult => {
       const revents = fds.map((p, i) => {
@@ -402,7 +531,7 @@ export class SocketCalls {
     };
     if (attempt() || timeoutMs === 0) return done(c, look());
     const live = entries.filter((e): e is FdEntry => e !== undefined);
-    this.wait(live, attempt, timeoutMs > 0 ? timeoutMs * MS : 0, () => c.complete(look()), () => c.complete(look()));
+    this.waitFor(new FnWaiter(attempt, () => c.complete(look()), () => c.complete(look()), live), timeoutMs > 0 ? timeoutMs * MS : 0);
     return c;
   }
 
@@ -432,23 +561,27 @@ export class SocketCalls {
 
   /**
    * Try now; if it would block, fail with EAGAIN (non-blocking, or when SO_RCVTIMEO /
-   * SO_SNDTIMEO runs out) or wait and retry. `failed` builds the call's error result.
+   * SO_SNDTIMEO runs out) or wait and retry.
    */
-  private run<R extends SysResult>(e: FdEntry, c: Call<R>, attempt: () => boolean, dir: 'rcv' | 'snd', failed: (err: ErrnoName) => R, flags = 0): void {
-    if (attempt()) return;
-    if (nonblocking(e, flags)) return c.complete(failed('EAGAIN'));
-    const timeout = dir === 'rcv' ? e.rcvtimeo : e.sndtimeo;
-    this.wait([e], attempt, timeout, () => c.complete(failed('EAGAIN')), () => c.complete(failed('EBADF')));
+  runOp<R extends SysResult>(op: Op<R>, dir: 'rcv' | 'snd', flags: number): void {
+    if (op.retry()) return;
+    const e = op.e;
+    if (nonblocking(e, flags)) return op.c.complete(op.failed('EAGAIN'));
+    this.waitOp(op, dir === 'rcv' ? e.rcvtimeo : e.sndtimeo);
   }
 
-  private wait(entries: FdEntry[], attempt: () => boolean, timeout: Time, expire: () => void, abort: () => void): void {
-    const w: Waiter = { retry: attempt, abort, timer: null, entries };
-    for (const e of entries) e.waiters.push(w);
+  private waitOp<R extends SysResult>(op: Op<R>, timeout: Time): void {
+    this.waitFor(op, timeout);
+  }
+
+  private waitFor(w: Waiter, timeout: Time): void {
+    if (w.entry !== null) w.entry.waiters.push(w);
+    else for (const e of w.entries!) e.waiters.push(w);
     if (timeout > 0) {
       w.timer = this.layer.time.schedule(timeout, () => {
         w.timer = null;
         this.unwait(w);
-        expire();
+        w.expire();
       });
     }
   }
@@ -456,10 +589,8 @@ export class SocketCalls {
   private unwait(w: Waiter): void {
     if (w.timer !== null) this.layer.time.cancel(w.timer);
     w.timer = null;
-    for (const e of w.entries) {
-      const i = e.waiters.indexOf(w);
-      if (i >= 0) e.waiters.splice(i, 1);
-    }
+    if (w.entry !== null) return dropWaiter(w.entry, w);
+    for (const e of w.entries!) dropWaiter(e, w);
   }
 
   /** The socket changed: blocked calls on it try again, oldest first. */
@@ -476,6 +607,16 @@ export class SocketCalls {
       if (w.retry()) this.unwait(w);
     }
   }
+}
+
+function dropWaiter(e: FdEntry, w: Waiter): void {
+  const ws = e.waiters;
+  if (ws.length === 1 && ws[0] === w) {
+    ws.pop();
+    return;
+  }
+  const i = ws.indexOf(w);
+  if (i >= 0) ws.splice(i, 1);
 }
 
 function done<R extends SysResult>(c: Call<R>, r: R): Call<R> {
@@ -497,11 +638,11 @@ function parseAddr(a: SockAddrIn): SockAddr | null {
   }
 }
 
-function concat(parts: Uint8Array[], n: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
+function concat(first: Uint8Array, more: Uint8Array[], n: number): Uint8Array {
   const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
+  out.set(first, 0);
+  let off = first.length;
+  for (const p of more) {
     out.set(p, off);
     off += p.length;
   }

@@ -9,6 +9,7 @@ export {
   Mblk,
   Dblk,
   allocb,
+  allocBytes,
   esballoc,
   allocproto,
   mkdata,

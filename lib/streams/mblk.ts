@@ -85,9 +85,35 @@ export class Mblk {
   }
 }
 
+/**
+ * Data buffers up to SLAB_MAX bytes are cut from a shared, zeroed slab, as Node's Buffer pool
+ * does: a fresh ArrayBuffer per packet costs microseconds (its memory lives outside the JS
+ * heap and the collector tracks each one), a view on a slab a tenth of that. Every byte is
+ * handed out once, so a buffer is as zeroed as a fresh one. A live view keeps its slab alive,
+ * which bounds the waste at one slab per long-held small buffer.
+ */
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX = 16 * 1024;
+let slab: ArrayBuffer = new ArrayBuffer(0);
+let slabAt = 0;
+
+/** A zeroed byte buffer of `size` bytes (from the slab when small). */
+export function allocBytes(size: number): Uint8Array {
+  if (size <= 0) return EMPTY;
+  if (size > SLAB_MAX) return new Uint8Array(size);
+  if (slabAt + size > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabAt = 0;
+  }
+  const out = new Uint8Array(slab, slabAt, size);
+  // Keep every buffer 8-byte aligned, so word views over it (checksums) stay aligned.
+  slabAt += (size + 7) & ~7;
+  return out;
+}
+
 /** Allocate a message block with room for `size` bytes (rptr = wptr = 0). */
 export function allocb(size: number, type: number = M_DATA): Mblk {
-  return new Mblk(new Dblk(type, size > 0 ? new Uint8Array(size) : EMPTY, undefined), 0, 0);
+  return new Mblk(new Dblk(type, allocBytes(size), undefined), 0, 0);
 }
 
 /**
@@ -159,7 +185,9 @@ export function dupmsg(mp: Mblk): Mblk {
 export function copyb(mp: Mblk): Mblk {
   if (mp.freed) throw new UseAfterFreeError('copyb');
   const n = mp.wptr - mp.rptr;
-  const nb = new Mblk(new Dblk(mp.db.type, n > 0 ? mp.db.buf.slice(mp.rptr, mp.wptr) : EMPTY, mp.db.proto), 0, n);
+  const buf = allocBytes(n);
+  if (n > 0) buf.set(mp.db.buf.subarray(mp.rptr, mp.wptr));
+  const nb = new Mblk(new Dblk(mp.db.type, buf, mp.db.proto), 0, n);
   nb.band = mp.band;
   nb.flag = mp.flag;
   return nb;
@@ -248,7 +276,7 @@ export function pullupmsg(mp: Mblk, len = -1): boolean {
   if (len < 0) len = avail;
   if (len > avail) return false;
   if (len === 0 || (mp.wptr - mp.rptr >= len && mp.db.ref === 1)) return true;
-  const buf = new Uint8Array(len);
+  const buf = allocBytes(len);
   let off = 0;
   let b: Mblk | null = mp;
   while (off < len && b !== null) {
@@ -321,6 +349,7 @@ export function adjmsg(mp: Mblk, len: number): boolean {
 
 /** All M_DATA bytes of a message in one new array (a copy; for tests, apps and parsers). */
 export function msgbytes(mp: Mblk | null): Uint8Array {
+  // A buffer of its own, not a slab view: callers use it as a private copy.
   const out = new Uint8Array(msgdsize(mp));
   let off = 0;
   for (; mp !== null; mp = mp.cont) {

@@ -4,13 +4,14 @@
  * wakes the stack's timer heap. The stack's output goes down as whole IPv4 packets
  * (modules/ip/proto.ts); its events come back here and are turned into TPI by upper.ts.
  */
-import { esballoc, putnext, qtimeout, quntimeout, type Queue, type StreamsEnv } from '../../../lib/streams/index.ts';
+import { allocb, putnext, qtimeout, quntimeout, type Queue, type StreamsEnv } from '../../../lib/streams/index.ts';
 import type { TimerId } from '../../../lib/sim/types.ts';
 import { SeededRng } from '../../../lib/sim/rng.ts';
 import type { Rng } from '../../../lib/sim/types.ts';
 import type { Time } from '../../../lib/sim/time.ts';
-import type { Ipv4Addr } from '../../../lib/wire/ip-types.ts';
-import { encodeIpv4Tcp } from '../../../lib/wire/ipv4-tcp.ts';
+import { IpProto, type Ipv4Addr, type Ipv4Repr } from '../../../lib/wire/ip-types.ts';
+import { emitIpv4Header, IPV4_MIN_HEADER_LEN } from '../../../lib/wire/ipv4.ts';
+import { emitTcp, tcpBufferLen } from '../../../lib/wire/tcp.ts';
 import type { TcpRepr } from '../../../lib/wire/tcp-types.ts';
 import type { IpAddrInfo } from '../../ip/proto.ts';
 import type { TcpEndpoint } from '../endpoint.ts';
@@ -23,6 +24,7 @@ import type { TcpDriverCounters } from './ioctl.ts';
 import type { TcpUpper } from './upper.ts';
 
 const NEVER = Number.POSITIVE_INFINITY;
+const NO_IP_OPTIONS = new Uint8Array(0);
 
 /** What the harness may hand to the first open of the driver on a host. */
 export interface TcpDriverArgs {
@@ -56,6 +58,17 @@ export class TcpHost {
   readonly routeWaits = new Map<number, (src: Ipv4Addr | null, mtu: number) => void>();
   nextToken = 1;
   readonly counters: TcpDriverCounters = { badPackets: 0, ctlPassedUp: 0, ctlPassedDown: 0, ctlDropped: 0, noLowerDrops: 0 };
+  /** The IP header of the packet being built (emitIpv4Header only reads it). */
+  private readonly ipHeader: Omit<Ipv4Repr, 'payload'> = {
+    src: 0 as Ipv4Addr,
+    dst: 0 as Ipv4Addr,
+    protocol: IpProto.TCP,
+    ttl: 64,
+    id: 0,
+    tos: 0,
+    dontFrag: true,
+    options: NO_IP_OPTIONS,
+  };
   private timerQ: Queue | null = null;
   private timerId: TimerId | null = null;
   private timerAt: Time = NEVER;
@@ -81,14 +94,28 @@ export class TcpHost {
     });
   }
 
-  /** A segment leaves: one IPv4 packet down the linked IP stream. */
+  /**
+   * A segment leaves: one IPv4 packet down the linked IP stream (DF set, identification left
+   * to IP). Built straight into a message buffer, which comes from the STREAMS slab
+   * (encodeIpv4Tcp would allocate an array of its own per packet).
+   */
   private output(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, ttl: number): void {
     const lower = this.lower;
     if (lower === null) {
       this.counters.noLowerDrops++;
       return;
     }
-    putnext(lower.wq, esballoc(encodeIpv4Tcp({ src, dst, ttl }, seg)));
+    const len = IPV4_MIN_HEADER_LEN + tcpBufferLen(seg);
+    const mp = allocb(len);
+    const buf = mp.db.buf;
+    const segLen = emitTcp(seg, src, dst, buf, IPV4_MIN_HEADER_LEN);
+    const h = this.ipHeader;
+    h.src = src;
+    h.dst = dst;
+    h.ttl = ttl;
+    emitIpv4Header(h, segLen, buf, 0);
+    mp.wptr = len;
+    putnext(lower.wq, mp);
   }
 
   private mtuOf(local: Ipv4Addr): number {

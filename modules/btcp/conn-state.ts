@@ -26,6 +26,45 @@ export function tupleKey(t: FourTuple): string {
   return `${t.clientAddr * 65536 + t.clientPort}>${t.serverAddr * 65536 + t.serverPort}`;
 }
 
+/**
+ * Entries by tuple: a map by server endpoint of maps by client endpoint, each keyed by the
+ * exact number addr * 2^16 + port. Looked up for every forwarded packet: numeric keys cost
+ * no string building (tupleKey is for display and specs).
+ */
+class TupleMap<E> {
+  private readonly byServer = new Map<number, Map<number, E>>();
+  size = 0;
+
+  get(t: FourTuple): E | undefined {
+    return this.byServer.get(t.serverAddr * 65536 + t.serverPort)?.get(t.clientAddr * 65536 + t.clientPort);
+  }
+
+  has(t: FourTuple): boolean {
+    return this.get(t) !== undefined;
+  }
+
+  set(t: FourTuple, e: E): void {
+    const sk = t.serverAddr * 65536 + t.serverPort;
+    let m = this.byServer.get(sk);
+    if (m === undefined) this.byServer.set(sk, (m = new Map()));
+    const ck = t.clientAddr * 65536 + t.clientPort;
+    if (!m.has(ck)) this.size++;
+    m.set(ck, e);
+  }
+
+  delete(t: FourTuple): void {
+    const sk = t.serverAddr * 65536 + t.serverPort;
+    const m = this.byServer.get(sk);
+    if (m === undefined || !m.delete(t.clientAddr * 65536 + t.clientPort)) return;
+    this.size--;
+    if (m.size === 0) this.byServer.delete(sk);
+  }
+
+  *values(): IterableIterator<E> {
+    for (const m of this.byServer.values()) yield* m.values();
+  }
+}
+
 interface Entry<V> {
   tuple: FourTuple;
   value: V;
@@ -48,7 +87,7 @@ const stale = <V>(n: HeapNode<V>): boolean => !n.entry.live || n.at !== n.entry.
 export type InsertResult = { ok: true } | { ok: false; reason: 'full' | 'exists' };
 
 export class ConnTable<V> {
-  private readonly entries = new Map<string, Entry<V>>();
+  private readonly entries = new TupleMap<Entry<V>>();
   private heap: HeapNode<V>[] = [];
 
   constructor(readonly capacity: number) {
@@ -66,22 +105,21 @@ export class ConnTable<V> {
 
   /** Adds a connection. A full table refuses: the caller drops the SYN or resets, and counts it. */
   insert(tuple: FourTuple, value: V, now: Time, timeout: Time): InsertResult {
-    const key = tupleKey(tuple);
-    if (this.entries.has(key)) return { ok: false, reason: 'exists' };
+    if (this.entries.has(tuple)) return { ok: false, reason: 'exists' };
     if (this.entries.size >= this.capacity) return { ok: false, reason: 'full' };
     const e: Entry<V> = { tuple, value, timeout, deadline: now + timeout, queuedAt: now + timeout, live: true };
-    this.entries.set(key, e);
+    this.entries.set(tuple, e);
     this.push(e);
     return { ok: true };
   }
 
   get(tuple: FourTuple): V | undefined {
-    return this.entries.get(tupleKey(tuple))?.value;
+    return this.entries.get(tuple)?.value;
   }
 
   /** Replaces the value of an existing entry (its state moving on); false if absent. */
   set(tuple: FourTuple, value: V): boolean {
-    const e = this.entries.get(tupleKey(tuple));
+    const e = this.entries.get(tuple);
     if (!e) return false;
     e.value = value;
     return true;
@@ -89,7 +127,7 @@ export class ConnTable<V> {
 
   /** Traffic seen: the deadline moves to now + timeout. Returns the value, if present. */
   touch(tuple: FourTuple, now: Time): V | undefined {
-    const e = this.entries.get(tupleKey(tuple));
+    const e = this.entries.get(tuple);
     if (!e) return undefined;
     e.deadline = Math.max(e.deadline, now + e.timeout);
     return e.value;
@@ -97,7 +135,7 @@ export class ConnTable<V> {
 
   /** Changes an entry's idle timeout (e.g. short while a handoff is in flight) and restarts it. */
   setTimeout(tuple: FourTuple, timeout: Time, now: Time): boolean {
-    const e = this.entries.get(tupleKey(tuple));
+    const e = this.entries.get(tuple);
     if (!e) return false;
     e.timeout = timeout;
     e.deadline = now + timeout;
@@ -110,10 +148,9 @@ export class ConnTable<V> {
   }
 
   delete(tuple: FourTuple): V | undefined {
-    const key = tupleKey(tuple);
-    const e = this.entries.get(key);
+    const e = this.entries.get(tuple);
     if (!e) return undefined;
-    this.entries.delete(key);
+    this.entries.delete(tuple);
     e.live = false;
     return e.value;
   }
@@ -131,7 +168,7 @@ export class ConnTable<V> {
         continue;
       }
       e.live = false;
-      this.entries.delete(tupleKey(e.tuple));
+      this.entries.delete(e.tuple);
       out.push({ tuple: e.tuple, value: e.value });
     }
     return out;

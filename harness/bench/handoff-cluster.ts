@@ -193,6 +193,19 @@ async function feCpuPerRequest(): Promise<BenchResult[]> {
     out.push({ name: `FE CPU per handed-off request, ${path === '/data/1k.bin' ? '1 KB' : '1 MB'} response`, value: perReq, unit: 'us', note: `${pkts.toFixed(1)} FE packets/request, ${r.ok}/${n} byte-exact` });
   }
   out.push({ name: 'FE CPU 1 MB / 1 KB', value: out[1]!.value / out[0]!.value, unit: 'x', note: '1 MB is 1024x the bytes; the FE forwards ACKs only' });
+  // For scale: the FE's stack (application excluded) serving the same requests itself.
+  for (const [path, n] of [['/data/1k.bin', 200], ['/data/1m.bin', 20]] as const) {
+    const b = build(`bench-fe-cpu-local${path}`, false);
+    await settle(b);
+    await load(b, { n: 50, paths: ['/data/1k.bin'], concurrency: 4, keepAlive: 0 });
+    await settle(b, 2 * SEC);
+    const c0 = b.feCpu.ns;
+    const p0 = b.feCpu.packets;
+    await load(b, { n, paths: [path], concurrency: 4, keepAlive: 0 });
+    await settle(b, 2 * SEC);
+    const size = path === '/data/1k.bin' ? '1 KB' : '1 MB';
+    out.push({ name: `FE stack CPU per request served locally, ${size}`, value: Number(b.feCpu.ns - c0) / 1e3 / n, unit: 'us', note: `${((b.feCpu.packets - p0) / n).toFixed(1)} FE packets/request; the application's work is not counted` });
+  }
   return out;
 }
 

@@ -56,8 +56,3 @@ export function bareAck(s: Seg): Uint8Array | null {
 export function copyBytes(b: Uint8Array): Uint8Array {
   return b.slice();
 }
-
-/** A message holding a copy of the bytes, for sending a recorded packet (the record stays). */
-export function msgOf(b: Uint8Array): Mblk {
-  return esballoc(b.slice());
-}

@@ -11,7 +11,6 @@ import type { Seq } from '../../lib/wire/seq.ts';
 import { TcpPacket } from '../../lib/wire/tcp.ts';
 import { TcpOptionKind } from '../../lib/wire/tcp-options.ts';
 import { u32 } from '../../lib/wire/layout.ts';
-import { TcpFlag } from '../../lib/wire/tcp-types.ts';
 import type { FourTuple } from './conn-state.ts';
 
 export interface Seg {
@@ -78,11 +77,6 @@ export function outboundTuple(s: Seg): FourTuple {
 
 export function has(s: Seg, flag: number): boolean {
   return (s.flags & flag) !== 0;
-}
-
-/** Sequence space the segment takes: payload, plus one each for SYN and FIN. */
-export function segSpace(s: Seg): number {
-  return s.len + (s.flags & TcpFlag.SYN ? 1 : 0) + (s.flags & TcpFlag.FIN ? 1 : 0);
 }
 
 /** The full TCP checksum holds (recorded packets are checked: TCP would drop a bad one). */

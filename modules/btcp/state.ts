@@ -164,7 +164,7 @@ export class BtcpState {
   dropFe(c: FeConn): void {
     this.fe.delete(c.tuple);
     if (c.connId !== 0 && this.feById.get(c.connId) === c.tuple) this.feById.delete(c.connId);
-    for (const s of c.queued) freeSeg(s);
+    for (const s of c.queued) freemsg(s.mp);
     c.queued = [];
   }
 
@@ -210,8 +210,4 @@ export class BtcpState {
 
 export function beKey(peer: string, connId: number): string {
   return `${peer}/${connId}`;
-}
-
-export function freeSeg(s: Seg): void {
-  freemsg(s.mp);
 }

@@ -6,14 +6,14 @@
  * stream's holds indications, a channel's frames control messages, the control stream's
  * relays between BTCP and the channels and sends the heartbeats.
  */
-import { M_DATA, mkctl, putnext, type Mblk, type Queue, type StreamsEnv } from '../../lib/streams/index.ts';
+import { mkctl, putnext, type Mblk, type Queue, type StreamsEnv } from '../../lib/streams/index.ts';
 import type { TimerId } from '../../lib/sim/types.ts';
 import { SEC, type Time } from '../../lib/sim/time.ts';
 import type { ConnAddr, CtlDown } from '../control/ctl.ts';
 import { DEFAULT_MAX_BODY } from '../control/frame.ts';
 import type { Channel } from './channel.ts';
 import type { Hold } from './hold.ts';
-import type { HandoffStats, UtcpConfig, UtcpStats } from './ioctl.ts';
+import type { UtcpConfig, UtcpStats } from './ioctl.ts';
 
 export type UtcpKind = 'plain' | 'control' | 'channel';
 
@@ -147,11 +147,4 @@ export class UtcpNode {
 
 export function utcpNodeOf(env: StreamsEnv): UtcpNode {
   return env.shared('utcp', () => new UtcpNode(env));
-}
-
-export type { HandoffStats };
-
-/** True for the bytes of a channel: M_DATA blocks. */
-export function isData(mp: Mblk): boolean {
-  return mp.db.type === M_DATA;
 }

@@ -12,20 +12,16 @@
  */
 import { freemsg } from '../../lib/streams/index.ts';
 import { TcpFlag } from '../../lib/wire/tcp-types.ts';
-import type { Endpoint, HandoffAck, HandoffReq, NakReasonName, SynOptions } from '../control/frame.ts';
+import type { Endpoint, HandoffAck, HandoffReq, NakReasonName } from '../control/frame.ts';
 import { HEADER_SIZE } from '../control/frame.ts';
 import { abortClient, dispatchConn, resetLocalCopy, serveLocally } from './decide.ts';
 import { forwardToBe } from './forward.ts';
-import { optionMismatch, rewriteState, type FeInitialState, type InitialState } from './rewrite-state.ts';
+import { optionMismatch, rewriteState, type FeInitialState } from './rewrite-state.ts';
 import { has, type Seg } from './segment.ts';
 import type { BtcpState, FeConn } from './state.ts';
 
 /** HANDOFF_REQ body bytes before the packets: connId, 3 endpoints, ISNs, 2 SynOptions, feTsNow, 3 counts. */
 const REQ_FIXED = 4 + 3 * 6 + 4 + 8 + 4 + 8 + 4 + 2 + 2 + 1;
-
-function synOptions(s: InitialState): SynOptions {
-  return s.opts;
-}
 
 /** The FE's side of the rewriting arithmetic, as the HANDOFF_REQ announced it. */
 export function feInitial(c: FeConn, target: Endpoint): FeInitialState {
@@ -61,9 +57,9 @@ export function startHandoff(st: BtcpState, c: FeConn, peer: string): void {
     vip: c.vip,
     target,
     clientIsn: c.client0.isn,
-    clientOpts: synOptions(c.client0),
+    clientOpts: c.client0.opts,
     feIsn: c.fe0.isn,
-    feOpts: synOptions(c.fe0),
+    feOpts: c.fe0.opts,
     feTsNow: c.tsMax ?? 0,
     syn: c.syn,
     ack: c.ack,

@@ -4,7 +4,8 @@
  * the TUN is up and routed; `stop` takes it all down again (socat first, so no packet arrives
  * into a stopped world) and reports the bridge's counters.
  */
-import { RealtimeDriver, type WallClock } from '../../lib/sim/realtime.ts';
+import { RealtimeDriver } from '../../lib/sim/realtime.ts';
+import { immediateWallClock, yieldAfterCatchUp } from './realtime.ts';
 import { MS } from '../../lib/sim/time.ts';
 import { TunBridge } from './bridge.ts';
 import { CaptureFile } from './capture-file.ts';
@@ -16,22 +17,6 @@ import type { EmulatorConfig, LinkDrops, ReadyMessage, StoppedMessage } from './
 import type { World } from '../world/world.ts';
 import { TunDevice, UDP_BUFFER_BYTES } from './tun.ts';
 import { UdpWire } from './udp-wire.ts';
-
-/**
- * The wall clock, with zero-delay timers as setImmediate: a driver turn asked for by a yield
- * (Node code has work at this instant) then costs one pass of the event loop instead of
- * setTimeout's 1 ms minimum, which would let virtual time fall seconds behind during a
- * transfer.
- */
-const immediateWallClock: WallClock = {
-  now: () => performance.now(),
-  setTimer: (ms, fn) => (ms <= 0 ? { immediate: setImmediate(fn) } : { timeout: setTimeout(fn, ms) }),
-  clearTimer: (h) => {
-    const t = h as { immediate?: NodeJS.Immediate; timeout?: NodeJS.Timeout };
-    if (t.immediate !== undefined) clearImmediate(t.immediate);
-    if (t.timeout !== undefined) clearTimeout(t.timeout);
-  },
-};
 
 export interface Emulator {
   readonly ready: ReadyMessage;
@@ -67,6 +52,7 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
     wall: immediateWallClock,
     onError: (err) => onFatal(`the emulated world failed: ${(err as Error)?.stack ?? String(err)}`),
   });
+  yieldAfterCatchUp(lw.world.sched, driver);
   // A packet from the TUN enters at the wall-clock time, except while the simulation is
   // behind the wall clock (its last turn could not run everything due): then it most likely
   // arrived during that lag, so it enters at the simulation's own time, before the due timers

@@ -20,6 +20,7 @@ export interface UdpWireOptions {
 export class UdpWire {
   private constructor(
     private readonly sock: dgram.Socket,
+    private readonly bridge: TunBridge,
     readonly port: number,
   ) {}
 
@@ -50,12 +51,14 @@ export class UdpWire {
         // here; the send callback counts it already.
         sock.on('error', () => {});
         bridge.connect((packet, done) => sock.send(packet, peerPort, peerHost, (err) => done(err ?? null)));
-        resolve(new UdpWire(sock, sock.address().port));
+        resolve(new UdpWire(sock, bridge, sock.address().port));
       });
     });
   }
 
   close(): Promise<void> {
+    // What the world sends from now on is dropped and counted, not sent on a closed socket.
+    this.bridge.connect(null);
     return new Promise((resolve) => {
       try {
         this.sock.close(() => resolve());

@@ -36,6 +36,8 @@ export interface Seg {
   flags: number;
   seq: number;
   ack: number;
+  window: number;
+  options: Uint8Array;
   payload: Uint8Array;
 }
 
@@ -64,6 +66,8 @@ export function segments(pcapPath: string): Seg[] {
       flags: b[ihl + 13]!,
       seq: dv.getUint32(ihl + 4),
       ack: dv.getUint32(ihl + 8),
+      window: dv.getUint16(ihl + 14),
+      options: b.subarray(ihl + 20, ihl + thl),
       payload: b.subarray(ihl + thl, total),
     });
   }
@@ -80,4 +84,25 @@ export function tsharkCount(pcapPath: string, filter: string): number | null {
   if (!haveTool('tshark')) return null;
   const text = execFileSync('tshark', ['-r', pcapPath, '-Y', filter], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return text.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+/** The timestamps option of a segment, or null. */
+export function timestamps(s: Seg): { val: number; ecr: number } | null {
+  const o = s.options;
+  for (let i = 0; i < o.length; ) {
+    const kind = o[i]!;
+    if (kind === 0) break;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const len = o[i + 1] ?? 0;
+    if (len < 2) break;
+    if (kind === 8 && len === 10) {
+      const v = new DataView(o.buffer, o.byteOffset + i);
+      return { val: v.getUint32(2), ecr: v.getUint32(6) };
+    }
+    i += len;
+  }
+  return null;
 }

@@ -4,7 +4,9 @@
  * each in a world of its own (harness/packetdrill/hosts.ts). Prints one line per script and
  * ends with "N passed, N failed"; failure reports (script line, expected, got, last packets) go
  * to stderr. With --pcap, every script's packets are written under DIR/<script>/ as pcap files.
- * Exit status 0 only if every script passed.
+ * Scripts under a directory named linux/ or freebsd/ play with that profile; --profile leaves
+ * out those written for the other one (said on stderr). Exit status 0 only if every script
+ * played passed.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from './command.ts';
@@ -12,7 +14,7 @@ import { CliError } from './command.ts';
 import { worldHostFactory } from '../packetdrill/hosts.ts';
 import { buildConfig, parseRunnerArgs } from '../packetdrill/options.ts';
 import { formatFailure } from '../packetdrill/report.ts';
-import { checkFile, findScripts, playFile } from '../packetdrill/suite.ts';
+import { checkFile, findScripts, playFile, profileOfPath } from '../packetdrill/suite.ts';
 import type { HostFactory } from '../packetdrill/suite.ts';
 
 export interface ConformanceIo {
@@ -75,8 +77,17 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
 
       let passed = 0;
       let failed = 0;
+      const skipped = new Map<string, number>();
       for (const f of files) {
-        const r = check ? checkFile(f, runnerArgs) : await playFile(f, factory!, runnerArgs);
+        // A script under a directory named after a profile was written for that stack: it plays
+        // with that profile, and a run for the other profile leaves it out.
+        const own = profileOfPath(f);
+        if (own !== null && profile !== undefined && own !== profile) {
+          skipped.set(own, (skipped.get(own) ?? 0) + 1);
+          continue;
+        }
+        const args = own !== null && profile === undefined ? [`--profile=${own}`, ...runnerArgs] : runnerArgs;
+        const r = check ? checkFile(f, args) : await playFile(f, factory!, args);
         if (r.ok) {
           passed++;
           io.out(`PASS ${f}\n`);
@@ -87,6 +98,7 @@ export function makeConformanceCommand(io: ConformanceIo): Command {
           if (!quiet) io.err(formatFailure(fl) + '\n\n');
         }
       }
+      for (const [own, n] of skipped) io.err(`skipped ${n} script${n === 1 ? '' : 's'} written for ${own} (run them with --profile ${own})\n`);
       io.out(`${passed} passed, ${failed} failed\n`);
       return failed === 0 ? 0 : 1;
     },

@@ -104,6 +104,15 @@ export function checkFile(path: string, runnerArgs: string[] = []): ScriptRunRes
   }
 }
 
+/** The profile a script was written for when a directory on its path (as given) is named after one. */
+export function profileOfPath(path: string): 'linux' | 'freebsd' | null {
+  const dirs = path.split(/[\\/]/).slice(0, -1);
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    if (dirs[i] === 'linux' || dirs[i] === 'freebsd') return dirs[i] as 'linux' | 'freebsd';
+  }
+  return null;
+}
+
 /** The .pkt files named: a file itself, or every .pkt under a directory, sorted. */
 export function findScripts(path: string): string[] {
   const st = statSync(path);

@@ -47,6 +47,15 @@ describe('handoff conformance', () => {
     expect([r.code, r.out]).to.deep.equal([0, `PASS ${FIX}/fail-window.pkt\nPASS ${FIX}/pass-open.pkt\n2 passed, 0 failed\n`]);
   });
 
+  it('plays scripts under linux/ or freebsd/ with that profile, and leaves the other out with --profile', async () => {
+    const dirs = ['spec/conformance/linux/tools', 'spec/conformance/freebsd/tools'];
+    const all = await cli([...dirs, '--check']);
+    expect(all.out.split('\n').filter((l) => l.startsWith('PASS')).length).to.equal(4);
+    const linux = await cli([...dirs, '--check', '--profile', 'linux']);
+    expect(linux.out).to.equal('PASS spec/conformance/linux/tools/ss-follows-states.pkt\n1 passed, 0 failed\n');
+    expect(linux.err).to.equal('skipped 3 scripts written for freebsd (run them with --profile freebsd)\n');
+  });
+
   it('refuses bad arguments with one clear line', async () => {
     await cli(['--profile', 'solaris', FIX]).then(
       () => expect.fail('should throw'),

@@ -1,0 +1,115 @@
+/**
+ * Lab 3 (docs/labs/03-control-channel): the control channel broken mid-run, run through
+ * `handoff run`; the observations the lab asks for, read from the captures with the lab's tools.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { timeline, type RequestLine } from '../../docs/labs/03-control-channel/timeline.ts';
+import { controlFrames, type ControlLine } from '../../docs/labs/tools/control-frames.ts';
+import type { RunSummary } from '../../harness/scenario/summary.ts';
+import { handoffRun, LABS, RST, segments, SYN, tempOut } from './support.ts';
+
+const S = 1e9;
+const FE_SYNC = '203.0.113.130';
+const BE2_SYNC = '203.0.113.132';
+
+function frames(out: string, pcap: string): ControlLine[] {
+  return controlFrames(new Uint8Array(readFileSync(join(out, pcap))));
+}
+
+describe('lab 3: be2 cut off the sync network from 1 s to 3 s', function () {
+  this.timeout(60_000);
+  let out: string;
+  let sum: RunSummary;
+  let reqs: RequestLine[];
+  const during = (r: RequestLine) => r.sent >= 1 * S && r.sent < 2.9 * S;
+
+  before(async () => {
+    out = tempOut('be2-down');
+    sum = await handoffRun(join(LABS, '03-control-channel', 'be2-down.json'), out);
+    reqs = timeline(new Uint8Array(readFileSync(join(out, 'client1.eth0.pcap'))));
+  });
+
+  it('loses no request: the ones for be2 fall back to the front end', () => {
+    expect(sum.workload).to.deep.include({ requestsFailed: 0 });
+    expect(sum.cluster!.failedHandoffs).to.be.greaterThan(0);
+    expect(reqs.every((r) => r.latency !== null)).to.equal(true);
+  });
+
+  it("serves be2's content from the front end after the handoff timeout while be2 is cut off", () => {
+    const docs = reqs.filter((r) => during(r) && r.path.startsWith('/docs/'));
+    expect(docs.length).to.be.greaterThan(3);
+    for (const r of docs) {
+      expect(r.servedBy, r.path).to.equal('fe');
+      expect(r.latency!, r.path).to.be.at.least(500_000_000);
+    }
+  });
+
+  it('keeps handing content off to the back ends that are still reachable, at normal speed', () => {
+    const img = reqs.filter((r) => during(r) && r.path.startsWith('/img/'));
+    expect(img.length).to.be.greaterThan(3);
+    for (const r of img) {
+      expect(r.servedBy).to.equal('be1');
+      expect(r.latency!).to.be.lessThan(50_000_000);
+    }
+  });
+
+  it('delivers the handoff requests queued in the channel late, each followed by TERMINATE aborted', () => {
+    const atBe2 = frames(out, 'be2.eth1.pcap').filter((l) => l.to.startsWith(BE2_SYNC) && l.t > 3 * S && l.t < 5 * S);
+    const reqIds = atBe2.filter((l) => l.msg.type === 'HANDOFF_REQ').map((l) => (l.msg as { connId: number }).connId);
+    const aborted = atBe2.filter((l) => l.msg.type === 'TERMINATE' && (l.msg as { reason: string }).reason === 'aborted').map((l) => (l.msg as { connId: number }).connId);
+    expect(reqIds.length).to.be.greaterThan(0);
+    for (const id of reqIds) expect(aborted, `conn ${id}`).to.include(id);
+  });
+
+  it('cuts the silent channel, reconnects 100 ms later, and hands /docs/ to be2 again', () => {
+    const sync = segments(join(out, 'fe.eth1.pcap')).filter((s) => s.dst === BE2_SYNC || s.src === BE2_SYNC);
+    const rst = sync.find((s) => s.src === FE_SYNC && (s.flags & RST) !== 0 && s.t > 3 * S)!;
+    expect(rst, 'the FE resets the old channel').to.not.equal(undefined);
+    const syn = sync.find((s) => s.src === FE_SYNC && (s.flags & SYN) !== 0 && s.t > rst.t)!;
+    expect(syn.t - rst.t).to.equal(100_000_000);
+    expect(syn.sport).to.not.equal(rst.sport);
+    const hello = frames(out, 'fe.eth1.pcap').find((l) => l.msg.type === 'HELLO' && l.t > syn.t && l.from.startsWith(BE2_SYNC));
+    expect(hello).to.not.equal(undefined);
+    const after = reqs.filter((r) => r.sent > hello!.t && r.path.startsWith('/docs/'));
+    expect(after.length).to.be.greaterThan(0);
+    expect(after.every((r) => r.servedBy === 'be2')).to.equal(true);
+  });
+
+  // Known issue (reported to the handoff modules): a late HANDOFF_REQ followed by TERMINATE
+  // aborted makes the BE's TCP answer the replayed SYN on the wire, from its own address.
+  it.skip("never shows the client a packet from a back end's own address", () => {
+    const stray = segments(join(out, 'client1.eth0.pcap')).filter((s) => s.src.startsWith('192.0.2.'));
+    expect(stray).to.have.length(0);
+  });
+});
+
+describe('lab 3: the sync network partitioned from 1 s to 3 s', function () {
+  this.timeout(60_000);
+  let sum: RunSummary;
+  let reqs: RequestLine[];
+
+  before(async () => {
+    const out = tempOut('partition');
+    sum = await handoffRun(join(LABS, '03-control-channel', 'partition.json'), out);
+    reqs = timeline(new Uint8Array(readFileSync(join(out, 'client1.eth0.pcap'))));
+  });
+
+  it('serves everything from the front end during the partition, the handed-off kind after the handoff timeout', () => {
+    expect(sum.workload).to.deep.include({ requestsFailed: 0 });
+    const during = reqs.filter((r) => r.sent >= 1 * S && r.sent < 2.9 * S);
+    expect(during.length).to.be.greaterThan(5);
+    for (const r of during) {
+      expect(r.servedBy, r.path).to.equal('fe');
+      if (r.path === '/index.html') expect(r.latency!).to.be.lessThan(50_000_000);
+      else expect(r.latency!, r.path).to.be.at.least(500_000_000);
+    }
+  });
+
+  it('hands off again once the channels are back', () => {
+    const late = reqs.filter((r) => r.sent > 5.2 * S && r.path !== '/index.html');
+    expect(late.length).to.be.greaterThan(3);
+    expect(late.every((r) => r.servedBy !== 'fe')).to.equal(true);
+  });
+});

@@ -3,6 +3,7 @@
  * `handoff run`, compared with the lab's locality tool — the observations the lab asks for.
  */
 import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { locality, type Locality } from '../../docs/labs/02-dispatch/locality.ts';
 import type { RunSummary } from '../../harness/scenario/summary.ts';
@@ -61,6 +62,30 @@ describe('lab 2: dispatch policies on the same workload', function () {
     for (const blind of ['weighted-rr', 'least-conns'] as const) {
       for (const aware of ['url-partition', 'lard'] as const) expect(get(blind).loc.backEndsPerUrl, `${blind} vs ${aware}`).to.be.greaterThan(get(aware).loc.backEndsPerUrl);
     }
+  });
+
+  it('gives the figures of the table in the lab text', () => {
+    const row = (p: Policy) => {
+      const l = get(p).loc;
+      return [load(p).be1, load(p).be2, load(p).be3, ...['be1', 'be2', 'be3'].map((b) => l.perBackEnd.get(b)?.size ?? 0), l.spread, Number(l.backEndsPerUrl.toFixed(2))];
+    };
+    expect(row('url-partition')).to.deep.equal([21, 28, 11, 6, 7, 3, 2, 1.14]);
+    expect(row('lard')).to.deep.equal([25, 22, 13, 7, 4, 3, 0, 1]);
+    expect(row('weighted-rr')).to.deep.equal([30, 15, 15, 11, 7, 8, 8, 1.86]);
+    expect(row('least-conns')).to.deep.equal([30, 15, 15, 14, 9, 7, 11, 2.14]);
+  });
+
+  it('loses LARD its locality when its thresholds are below the load the FE counts (step 5)', async () => {
+    const doc = JSON.parse(readFileSync(join(LABS, '02-dispatch', 'lard.json'), 'utf8')) as { cluster: { policy: unknown } };
+    doc.cluster.policy = { policy: 'lard', tLow: 2, tHigh: 4 };
+    const out = tempOut('dispatch-lard-low');
+    const file = join(out, '..', 'lard-low.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const sum = await handoffRun(file, out);
+    const loc = locality(out);
+    expect(sum.cluster!.handoffs).to.deep.equal({ be1: 30, be2: 15, be3: 15 });
+    expect(loc.spread).to.equal(8);
+    expect(Number(loc.backEndsPerUrl.toFixed(2))).to.equal(1.93);
   });
 
   it('balances load worst under URL partition: the partition follows the content, not the load', () => {

@@ -14,6 +14,14 @@ const S = 1e9;
 const FE_SYNC = '203.0.113.130';
 const BE2_SYNC = '203.0.113.132';
 
+/** The requests of the one keep-alive connection (the port that carries more than one request). */
+function keptAlive(reqs: RequestLine[]): RequestLine[] {
+  const n = new Map<number, number>();
+  for (const r of reqs) n.set(r.port, (n.get(r.port) ?? 0) + 1);
+  const port = [...n].find(([, c]) => c > 1)![0];
+  return reqs.filter((r) => r.port === port);
+}
+
 function frames(out: string, pcap: string): ControlLine[] {
   return controlFrames(new Uint8Array(readFileSync(join(out, pcap))));
 }
@@ -38,7 +46,8 @@ describe('lab 3: be2 cut off the sync network from 1 s to 3 s', function () {
   });
 
   it("serves be2's content from the front end after the handoff timeout while be2 is cut off", () => {
-    const docs = reqs.filter((r) => during(r) && r.path.startsWith('/docs/'));
+    const kept = new Set(keptAlive(reqs));
+    const docs = reqs.filter((r) => during(r) && r.path.startsWith('/docs/') && !kept.has(r));
     expect(docs.length).to.be.greaterThan(3);
     for (const r of docs) {
       expect(r.servedBy, r.path).to.equal('fe');
@@ -55,6 +64,26 @@ describe('lab 3: be2 cut off the sync network from 1 s to 3 s', function () {
     }
   });
 
+  it('keeps serving the connection handed to be2 before the cut: its packets travel on the LAN', () => {
+    const kept = keptAlive(reqs);
+    const inside = kept.filter(during);
+    expect(inside.length).to.be.greaterThan(10);
+    for (const r of inside) {
+      expect(r.servedBy).to.equal('be2');
+      expect(r.latency!).to.be.lessThan(50_000_000);
+    }
+  });
+
+  it("answers be2's content locally at once when be2's last heartbeat is 3 s old, until the new channel", () => {
+    const kept = new Set(keptAlive(reqs));
+    const docs = reqs.filter((r) => r.sent > 3.1 * S && r.sent < 5 * S && r.path.startsWith('/docs/') && !kept.has(r));
+    expect(docs.length).to.be.greaterThan(10);
+    for (const r of docs) {
+      expect(r.servedBy).to.equal('fe');
+      expect(r.latency!).to.be.lessThan(50_000_000);
+    }
+  });
+
   it('delivers the handoff requests queued in the channel late, each followed by TERMINATE aborted', () => {
     const atBe2 = frames(out, 'be2.eth1.pcap').filter((l) => l.to.startsWith(BE2_SYNC) && l.t > 3 * S && l.t < 5 * S);
     const reqIds = atBe2.filter((l) => l.msg.type === 'HANDOFF_REQ').map((l) => (l.msg as { connId: number }).connId);
@@ -67,6 +96,7 @@ describe('lab 3: be2 cut off the sync network from 1 s to 3 s', function () {
     const sync = segments(join(out, 'fe.eth1.pcap')).filter((s) => s.dst === BE2_SYNC || s.src === BE2_SYNC);
     const rst = sync.find((s) => s.src === FE_SYNC && (s.flags & RST) !== 0 && s.t > 3 * S)!;
     expect(rst, 'the FE resets the old channel').to.not.equal(undefined);
+    expect(rst.t).to.be.within(5 * S, 5.001 * S);
     const syn = sync.find((s) => s.src === FE_SYNC && (s.flags & SYN) !== 0 && s.t > rst.t)!;
     expect(syn.t - rst.t).to.equal(100_000_000);
     expect(syn.sport).to.not.equal(rst.sport);
@@ -83,22 +113,31 @@ describe('lab 3: be2 cut off the sync network from 1 s to 3 s', function () {
     const stray = segments(join(out, 'client1.eth0.pcap')).filter((s) => s.src.startsWith('192.0.2.'));
     expect(stray).to.have.length(0);
   });
+
+  // Known issue (reported): TERMINATEs be2 wrote into the stuck channel die with it when the FE
+  // cuts it; the FE's forwarding entries then wait for their idle timeout.
+  it.skip('gets a TERMINATE from be2 for the connections it closed before the channel was cut', () => {
+    const fromBe2 = frames(out, 'fe.eth1.pcap').filter((l) => l.from.startsWith(BE2_SYNC) && l.msg.type === 'TERMINATE');
+    expect(fromBe2.length).to.be.greaterThan(0);
+  });
 });
 
 describe('lab 3: the sync network partitioned from 1 s to 3 s', function () {
   this.timeout(60_000);
   let sum: RunSummary;
   let reqs: RequestLine[];
+  let out: string;
 
   before(async () => {
-    const out = tempOut('partition');
+    out = tempOut('partition');
     sum = await handoffRun(join(LABS, '03-control-channel', 'partition.json'), out);
     reqs = timeline(new Uint8Array(readFileSync(join(out, 'client1.eth0.pcap'))));
   });
 
-  it('serves everything from the front end during the partition, the handed-off kind after the handoff timeout', () => {
+  it('serves every new connection from the front end during the partition, the handed-off kind after the handoff timeout', () => {
     expect(sum.workload).to.deep.include({ requestsFailed: 0 });
-    const during = reqs.filter((r) => r.sent >= 1 * S && r.sent < 2.9 * S);
+    const kept = new Set(keptAlive(reqs));
+    const during = reqs.filter((r) => r.sent >= 1 * S && r.sent < 2.9 * S && !kept.has(r));
     expect(during.length).to.be.greaterThan(5);
     for (const r of during) {
       expect(r.servedBy, r.path).to.equal('fe');
@@ -107,8 +146,23 @@ describe('lab 3: the sync network partitioned from 1 s to 3 s', function () {
     }
   });
 
+  it('keeps the channels to be1 and be3: their TERMINATEs held during the partition arrive at once after it', () => {
+    const fin = frames(out, 'fe.eth1.pcap').filter((l) => l.msg.type === 'TERMINATE' && !l.from.startsWith(BE2_SYNC));
+    expect(fin.length).to.be.greaterThan(5);
+    expect(fin.every((l) => l.t > 4 * S && l.t < 4.01 * S)).to.equal(true);
+    const resets = segments(join(out, 'fe.eth1.pcap')).filter((s) => (s.flags & RST) !== 0 && s.dst !== BE2_SYNC && s.src !== BE2_SYNC);
+    expect(resets).to.have.length(0);
+  });
+
+  it('keeps the connection handed to be2 before the partition on be2 throughout', () => {
+    const kept = keptAlive(reqs);
+    expect(kept.length).to.equal(40);
+    expect(kept.every((r) => r.servedBy === 'be2' && r.latency! < 50_000_000)).to.equal(true);
+  });
+
   it('hands off again once the channels are back', () => {
-    const late = reqs.filter((r) => r.sent > 5.2 * S && r.path !== '/index.html');
+    const kept = new Set(keptAlive(reqs));
+    const late = reqs.filter((r) => r.sent > 5.2 * S && r.path !== '/index.html' && !kept.has(r));
     expect(late.length).to.be.greaterThan(3);
     expect(late.every((r) => r.servedBy !== 'fe')).to.equal(true);
   });

@@ -5,8 +5,8 @@
  *
  *   npx tsx docs/labs/03-control-channel/timeline.ts OUTDIR [--client client1.eth0] [--from 0.5] [--to 6]
  *
- * Times are virtual seconds since the start of the run. With keep-alive connections only the
- * first request of each connection is listed (its later requests follow the same server).
+ * Times are virtual seconds since the start of the run. Requests on a keep-alive connection
+ * are listed one by one (same port).
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -27,7 +27,9 @@ export interface RequestLine {
 export function timeline(pcap: Uint8Array): RequestLine[] {
   const f = parsePcap(pcap);
   if (!f.ok) throw new Error('not a capture this tool can read');
-  const byPort = new Map<number, RequestLine>();
+  const all: RequestLine[] = [];
+  /** Per client port: the request waiting for its first response byte, and the last one. */
+  const open = new Map<number, { waiting: RequestLine | null; last: RequestLine }>();
   const text = new TextDecoder('latin1');
   for (const r of f.value.records) {
     const b = r.data;
@@ -41,22 +43,28 @@ export function timeline(pcap: Uint8Array): RequestLine[] {
     // The client's side of a connection is the port that is not 80.
     const outbound = dport === 80;
     const port = outbound ? sport : dport;
-    let line = byPort.get(port);
-    if (outbound && payload.length > 0 && line === undefined) {
+    const conn = open.get(port);
+    if (outbound && payload.length > 0) {
       const m = /^[A-Z]+ (\S+) HTTP\//.exec(text.decode(payload.subarray(0, 256)));
-      line = { sent: r.time, port, path: m?.[1] ?? '?', latency: null, servedBy: null, reset: false };
-      byPort.set(port, line);
+      // A segment that starts a request line starts a request (retransmissions repeat the first one's).
+      if (m !== null && !(conn?.waiting !== null && conn?.waiting !== undefined && conn.waiting.path === m[1] && r.time - conn.waiting.sent < 60e9)) {
+        const line: RequestLine = { sent: r.time, port, path: m[1]!, latency: null, servedBy: null, reset: false };
+        all.push(line);
+        open.set(port, { waiting: line, last: line });
+      }
       continue;
     }
-    if (line === undefined) continue;
-    if ((flags & 0x04) !== 0) line.reset = true;
-    if (!outbound && payload.length > 0 && line.latency === null) {
-      line.latency = r.time - line.sent;
+    if (conn === undefined) continue;
+    if ((flags & 0x04) !== 0) conn.last.reset = true;
+    if (!outbound && payload.length > 0 && conn.waiting !== null) {
+      const w = conn.waiting;
+      w.latency = r.time - w.sent;
       const m = /\r\nX-Served-By: *([^\r\n]+)/i.exec(text.decode(payload.subarray(0, 1024)));
-      line.servedBy = m?.[1] ?? null;
+      w.servedBy = m?.[1] ?? null;
+      conn.waiting = null;
     }
   }
-  return [...byPort.values()].sort((a, b) => a.sent - b.sent);
+  return all.sort((a, b) => a.sent - b.sent);
 }
 
 function main(argv: string[]): void {

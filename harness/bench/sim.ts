@@ -65,7 +65,7 @@ registerBenchmarks({
 });
 
 /** Packets through a whole world: host -> p2p link -> router (IP forward) -> switch -> host. */
-function worldThroughput(packets: number): { rate: number; delivered: number } {
+export function worldThroughput(packets: number): { rate: number; delivered: number } {
   const w = new World({ seed: 'bench:world' });
   w.network('wan', { kind: 'p2p', latency: 1 * MS, bandwidth: 10e9, queuePackets: 100_000 });
   w.network('lan', { latency: 10 * US, bandwidth: 10e9, queuePackets: 100_000 });

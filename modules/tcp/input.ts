@@ -159,7 +159,7 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
       return;
     }
     ep.sndUna = seqAdd(ep.iss, 1);
-    ep.sndWnd = seg.window * 2 ** ep.sndWscale;
+    ep.sndWnd = seg.window << ep.sndWscale;
     ep.maxSndWnd = ep.sndWnd;
     ep.sndWl1 = seg.seq;
     ep.sndWl2 = seg.ack;

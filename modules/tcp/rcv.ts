@@ -28,10 +28,10 @@ export function rcvWindowNow(ep: TcpEndpoint): number {
   if (free < full / 2 && free < mss) free = 0;
   if (p.rcvWindowMssRounding && ep.rcvSsthresh > 0 && free > ep.rcvSsthresh) free = ep.rcvSsthresh;
   if (ep.windowClamp > 0 && free > ep.windowClamp) free = ep.windowClamp;
-  const maxWin = MAX_WINDOW_FIELD * 2 ** ep.rcvWscale;
+  const maxWin = MAX_WINDOW_FIELD << ep.rcvWscale;
   let win = Math.min(free, maxWin);
   if (ep.rcvWscale > 0) {
-    const g = 2 ** ep.rcvWscale;
+    const g = 1 << ep.rcvWscale;
     win = Math.min(Math.ceil(win / g) * g, maxWin);
   } else if (p.rcvWindowMssRounding) {
     // Linux __tcp_select_window: keep the window last chosen unless the free space moved
@@ -52,7 +52,7 @@ export function rcvWindowNow(ep: TcpEndpoint): number {
  */
 export function windowField(ep: TcpEndpoint): number {
   const win = rcvWindowNow(ep);
-  const g = 2 ** ep.rcvWscale;
+  const g = 1 << ep.rcvWscale;
   const field = Math.min(MAX_WINDOW_FIELD, Math.ceil(win / g));
   const edge = seqAdd(ep.rcvNxt, field * g);
   if (seqGt(edge, ep.rcvAdv)) ep.rcvAdv = edge;

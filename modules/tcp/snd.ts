@@ -238,7 +238,7 @@ export function processAck(ep: TcpEndpoint, seg: TcpRepr, opts: ReceivedOptions,
     return false;
   }
   const acked = seqDiff(ack, ep.sndUna);
-  const segWnd = seg.window * 2 ** ep.sndWscale;
+  const segWnd = seg.window << ep.sndWscale;
   opts.ackSeen = ack;
   const sack = acked >= 0 ? absorbSack(ep, opts) : null;
   if (acked > 0) {

@@ -333,6 +333,11 @@ export function tpiRequest(u: TcpUpper, mp: Mblk, p: TPrimitive): void {
   }
 }
 
+/** Refuse a request with T_ERROR_ACK. */
+function errorAck(u: TcpUpper, prim: TPrimitive['PRIM_type'], tli: number, unix = 0): void {
+  qreply(u.wq, tErrorAck(prim, tli, unix));
+}
+
 function localAddr(u: TcpUpper): TAddr | null {
   if (u.ep) return { addr: u.ep.localAddr, port: u.ep.localPort };
   if (u.listener) return { addr: u.listener.localAddr, port: u.listener.localPort };
@@ -343,12 +348,11 @@ function bind(u: TcpUpper, mp: Mblk, p: TBindReq): void {
   freemsg(mp);
   const host = u.host;
   const stack = host.stack;
-  const fail = (tli: number, unix = 0): void => qreply(u.wq, tErrorAck('T_BIND_REQ', tli, unix));
-  if (u.tpi !== TS.TS_UNBND) return fail(TLI.TOUTSTATE);
+  if (u.tpi !== TS.TS_UNBND) return errorAck(u, 'T_BIND_REQ', TLI.TOUTSTATE);
   const addr = (p.ADDR?.addr ?? 0) as Ipv4Addr;
   const port = p.ADDR?.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(TLI.TBADADDR);
-  if (addr !== 0 && !host.isLocal(addr)) return fail(TLI.TNOADDR);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return errorAck(u, 'T_BIND_REQ', TLI.TBADADDR);
+  if (addr !== 0 && !host.isLocal(addr)) return errorAck(u, 'T_BIND_REQ', TLI.TNOADDR);
   if (p.CONIND_number <= 0 && p.ADDR === null) {
     // Autobind before connect: the port is chosen with the destination (RFC 6056).
     u.lazyPort = true;
@@ -357,12 +361,12 @@ function bind(u: TcpUpper, mp: Mblk, p: TBindReq): void {
     return qreply(u.wq, mktpi({ PRIM_type: 'T_BIND_ACK', ADDR: u.bound, CONIND_number: 0 }));
   }
   const held = stack.bindPort(port, u.opts.reuseaddr === true);
-  if (typeof held === 'string') return fail(held === 'EADDRINUSE' ? TLI.TADDRBUSY : TLI.TNOADDR);
+  if (typeof held === 'string') return errorAck(u, 'T_BIND_REQ', held === 'EADDRINUSE' ? TLI.TADDRBUSY : TLI.TNOADDR);
   if (p.CONIND_number > 0) {
     const l = stack.listen(addr, held, p.CONIND_number, tcpListenEvents);
     if (typeof l === 'string') {
       stack.releasePort(held);
-      return fail(TLI.TADDRBUSY);
+      return errorAck(u, 'T_BIND_REQ', TLI.TADDRBUSY);
     }
     l.user = u;
     l.childHandler = tcpEvents;
@@ -410,12 +414,11 @@ function unbind(u: TcpUpper, mp: Mblk): void {
 function connect(u: TcpUpper, mp: Mblk, p: TConnReq): void {
   freemsg(mp);
   const host = u.host;
-  const fail = (tli: number, unix = 0): void => qreply(u.wq, tErrorAck('T_CONN_REQ', tli, unix));
-  if (u.tpi !== TS.TS_IDLE || u.listener !== null || u.ep !== null) return fail(TLI.TOUTSTATE);
+  if (u.tpi !== TS.TS_IDLE || u.listener !== null || u.ep !== null) return errorAck(u, 'T_CONN_REQ', TLI.TOUTSTATE);
   const dst = p.DEST_addr;
-  if (!dst || !Number.isInteger(dst.port) || dst.port <= 0 || dst.port > 65535) return fail(TLI.TBADADDR);
+  if (!dst || !Number.isInteger(dst.port) || dst.port <= 0 || dst.port > 65535) return errorAck(u, 'T_CONN_REQ', TLI.TBADADDR);
   const lower = host.lower;
-  if (lower === null) return fail(TLI.TSYSERR, ERRNO.ENETUNREACH);
+  if (lower === null) return errorAck(u, 'T_CONN_REQ', TLI.TSYSERR, ERRNO.ENETUNREACH);
   if (p.OPT) Object.assign(u.opts, p.OPT, { extra: { ...u.opts.extra, ...p.OPT.extra } });
   u.tpi = TS.TS_WCON_CREQ;
   qreply(u.wq, tOkAck('T_CONN_REQ'));
@@ -424,13 +427,20 @@ function connect(u: TcpUpper, mp: Mblk, p: TConnReq): void {
   putnext(lower.wq, mkproto<IpRouteReq>({ prim: 'IP_ROUTE_REQ', token, dst: dst.addr }));
 }
 
+/** A connect that cannot start: back to TS_IDLE, T_DISCON_IND up. */
+function refuseConnect(u: TcpUpper, errno: number): void {
+  u.tpi = TS.TS_IDLE;
+  putnext(u.rq, mktpi({ PRIM_type: 'T_DISCON_IND', DISCON_reason: errno, SEQ_number: -1 }));
+}
+
+/** Socket options stored on the stream, applied before the SYN goes out. */
+function setupFromUpper(ep: TcpEndpoint): void {
+  applyOptions(ep, (ep.user as EpLink).upper.opts);
+}
+
 function routed(u: TcpUpper, dst: TAddr, src: Ipv4Addr | null, mtu: number): void {
   if (u.tpi !== TS.TS_WCON_CREQ || u.ep !== null) return;
-  const refuse = (errno: number): void => {
-    u.tpi = TS.TS_IDLE;
-    putnext(u.rq, mktpi({ PRIM_type: 'T_DISCON_IND', DISCON_reason: errno, SEQ_number: -1 }));
-  };
-  if (src === null) return refuse(ERRNO.ENETUNREACH);
+  if (src === null) return refuseConnect(u, ERRNO.ENETUNREACH);
   const bound = u.bound!;
   const localAddr = bound.addr !== 0 ? bound.addr : src;
   const r = u.host.stack.connect(
@@ -442,23 +452,22 @@ function routed(u: TcpUpper, dst: TAddr, src: Ipv4Addr | null, mtu: number): voi
       mtu: Math.min(mtu || 1500, 65535),
       handler: tcpEvents,
       user: { upper: u, seq: -1 } satisfies EpLink,
-      setup: (ep) => applyOptions(ep, u.opts),
+      setup: setupFromUpper,
     },
     u.host.env.now(),
   );
-  if (typeof r === 'string') return refuse(ERRNO[r]);
+  if (typeof r === 'string') return refuseConnect(u, ERRNO[r]);
   u.ep = r;
 }
 
 function acceptConn(u: TcpUpper, mp: Mblk, p: TConnRes): void {
   freemsg(mp);
-  const fail = (tli: number): void => qreply(u.wq, tErrorAck('T_CONN_RES', tli));
-  if (u.listener === null) return fail(TLI.TOUTSTATE);
+  if (u.listener === null) return errorAck(u, 'T_CONN_RES', TLI.TOUTSTATE);
   const child = u.pending.get(p.SEQ_number);
-  if (child === undefined) return fail(TLI.TBADSEQ);
+  if (child === undefined) return errorAck(u, 'T_CONN_RES', TLI.TBADSEQ);
   const acc = u.host.uppers.get(p.ACCEPTOR_id);
-  if (acc === undefined || acc === u) return fail(TLI.TBADF);
-  if (acc.ep !== null || acc.listener !== null || (acc.tpi !== TS.TS_UNBND && acc.tpi !== TS.TS_IDLE)) return fail(TLI.TOUTSTATE);
+  if (acc === undefined || acc === u) return errorAck(u, 'T_CONN_RES', TLI.TBADF);
+  if (acc.ep !== null || acc.listener !== null || (acc.tpi !== TS.TS_UNBND && acc.tpi !== TS.TS_IDLE)) return errorAck(u, 'T_CONN_RES', TLI.TOUTSTATE);
   u.pending.delete(p.SEQ_number);
   u.listener.take(child);
   if (acc.portHeld !== 0) u.host.stack.releasePort(acc.portHeld);

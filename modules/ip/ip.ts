@@ -278,7 +278,7 @@ function relayAnswer(ip: IpState, mp: Mblk): void {
 }
 
 function iplink(q: Queue, ip: IpState, mp: Mblk, lb: LinkBlk): void {
-  const ifp: IpIf = { muxid: lb.muxid, wq: lb.qbot, rq: RD(lb.qbot), name: null, addrs: [], mtu: 0, pointToPoint: false };
+  const ifp: IpIf = { ip, muxid: lb.muxid, wq: lb.qbot, rq: RD(lb.qbot), name: null, addrs: [], mtu: 0, pointToPoint: false };
   lb.qbot.ptr = ifp;
   RD(lb.qbot).ptr = ifp;
   ip.ifs.set(lb.muxid, ifp);
@@ -307,6 +307,7 @@ function ifconfig(ip: IpState, c: IpIfConfig): number {
   const other = ip.ifByName(c.ifname);
   if (other !== undefined && other !== ifp) return Errno.EBUSY;
   if (ifp.name !== null) ip.routes.removeIf(ifp.name);
+  ip.forgetRoutes();
   ifp.name = c.ifname;
   ifp.mtu = c.mtu;
   ifp.pointToPoint = c.pointToPoint === true;
@@ -346,7 +347,7 @@ function addroute(ip: IpState, r: IpRouteSpec): number {
 /** From an interface driver. */
 function iplrput(q: Queue, mp: Mblk): void {
   const ifp = q.ptr as IpIf;
-  const ip = ipStateOf(q.env);
+  const ip = ifp.ip;
   switch (mp.db.type) {
     case M_DATA:
       return ipInput(ip, ifp, q, mp);

@@ -20,6 +20,8 @@ export function inPrefix(a: number, net: number, prefixLen: number): boolean {
 
 export class RouteTable {
   private readonly entries: IpRouteEntry[] = [];
+  /** Bumped by every change (route caches compare it). */
+  version = 0;
 
   get size(): number {
     return this.entries.length;
@@ -36,6 +38,7 @@ export class RouteTable {
     const dst = ((e.dst & maskOf(e.prefixLen)) >>> 0) as Ipv4Addr;
     const entry: IpRouteEntry = { ...e, dst };
     const same = this.entries.findIndex((x) => x.dst === dst && x.prefixLen === e.prefixLen);
+    this.version++;
     if (same >= 0) {
       this.entries[same] = entry;
       return null;
@@ -52,11 +55,13 @@ export class RouteTable {
     const i = this.entries.findIndex((x) => x.dst === net && x.prefixLen === prefixLen);
     if (i < 0) return false;
     this.entries.splice(i, 1);
+    this.version++;
     return true;
   }
 
   /** Remove every route through an interface (it went away). */
   removeIf(ifname: string): void {
+    this.version++;
     for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.ifname === ifname) this.entries.splice(i, 1);
   }
 

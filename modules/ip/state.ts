@@ -11,6 +11,8 @@ import { zeroIpStats, type IpStats } from './stats.ts';
 
 /** One interface: the lower stream linked under IP. */
 export interface IpIf {
+  /** The IP instance it belongs to (the lower read side finds its state here, not by lookup). */
+  ip: IpState;
   muxid: number;
   /** Write queue at the top of the lower stream (putnext goes to the driver). */
   wq: Queue;
@@ -52,6 +54,12 @@ export class IpState {
   forwarding = false;
   private ident = 0;
   private lastMinor = 0;
+  /**
+   * Routing decisions by destination, valid for one version of the route table and of the
+   * interfaces' addresses (every change to either empties it). Bounded.
+   */
+  private readonly routeCache = new Map<number, RouteResult | null>();
+  private cachedFor = -1;
 
   nextMinor(): number {
     return ++this.lastMinor;
@@ -68,7 +76,13 @@ export class IpState {
     return undefined;
   }
 
+  /** Interfaces or addresses changed: routing decisions must be made again. */
+  forgetRoutes(): void {
+    this.routeCache.clear();
+  }
+
   rebuildLocal(): void {
+    this.routeCache.clear();
     this.local.clear();
     for (const f of this.ifs.values()) for (const a of f.addrs) this.local.add(a.addr);
   }
@@ -79,6 +93,20 @@ export class IpState {
 
   /** Where a packet to dst goes, or null when no route reaches it. */
   route(dst: Ipv4Addr): RouteResult | null {
+    const cache = this.routeCache;
+    if (this.cachedFor !== this.routes.version) {
+      cache.clear();
+      this.cachedFor = this.routes.version;
+    }
+    const hit = cache.get(dst);
+    if (hit !== undefined) return hit;
+    const r = this.lookupRoute(dst);
+    if (cache.size >= ROUTE_CACHE_MAX) cache.clear();
+    cache.set(dst, r);
+    return r;
+  }
+
+  private lookupRoute(dst: Ipv4Addr): RouteResult | null {
     const r = this.routes.lookup(dst);
     if (r === null) return null;
     const nextHop = r.gateway ?? dst;
@@ -93,6 +121,8 @@ export class IpState {
     return { ifp, nextHop, src: sourceFor(ifp, nextHop) };
   }
 }
+
+const ROUTE_CACHE_MAX = 4096;
 
 /** The interface address on the next hop's subnet, else the interface's first address. */
 function sourceFor(ifp: IpIf, nextHop: number): Ipv4Addr {

@@ -63,7 +63,10 @@ export class Mblk {
   /** Bytes between rptr and wptr of this block only: a view, not a copy. */
   data(): Uint8Array {
     if (this.freed) throw new UseAfterFreeError('data');
-    return this.db.buf.subarray(this.rptr, this.wptr);
+    const buf = this.db.buf;
+    // The whole buffer (a packet built to size, a received frame): no new view needed.
+    if (this.rptr === 0 && this.wptr === buf.length) return buf;
+    return buf.subarray(this.rptr, this.wptr);
   }
 
   /** Bytes in this block (MBLKL). */

@@ -122,22 +122,54 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
    * a module whose procedures are off points at its live neighbours but is skipped by them.
    */
   relink(): void {
-    const chain: Array<{ rq: Queue; wq: Queue }> = [{ rq: this.rq, wq: this.wq }];
-    const offs: Array<{ inst: ModInstance; above: number }> = [];
+    // One walk down the live queues (no arrays: streams open and close once per connection).
+    let aboveR: Queue = this.rq;
+    let aboveW: Queue = this.wq;
+    this.rq.next = null;
+    let offs = false;
     for (const m of this.modules) {
-      if ((m.rq.flag & QPROCSON) !== 0) chain.push(m);
-      else offs.push({ inst: m, above: chain.length - 1 });
+      if ((m.rq.flag & QPROCSON) === 0) {
+        offs = true;
+        continue;
+      }
+      aboveW.next = m.wq;
+      m.rq.next = aboveR;
+      aboveR = m.rq;
+      aboveW = m.wq;
     }
     const drvOn = (this.drvrq.flag & QPROCSON) !== 0;
-    if (drvOn) chain.push({ rq: this.drvrq, wq: this.drvwq });
-    for (let i = 0; i < chain.length; i++) {
-      const c = chain[i]!;
-      c.wq.next = i + 1 < chain.length ? chain[i + 1]!.wq : null;
-      c.rq.next = i > 0 ? chain[i - 1]!.rq : null;
+    if (drvOn) {
+      aboveW.next = this.drvwq;
+      this.drvrq.next = aboveR;
+      this.drvwq.next = null;
+    } else {
+      aboveW.next = null;
     }
-    for (const { inst, above } of offs) {
-      inst.rq.next = chain[above]!.rq;
-      inst.wq.next = chain[above + 1]?.wq ?? null;
+    if (offs) this.relinkOffs(drvOn);
+  }
+
+  /** Modules whose procedures are off point at their live neighbours (and are skipped by them). */
+  private relinkOffs(drvOn: boolean): void {
+    const mods = this.modules;
+    for (let i = 0; i < mods.length; i++) {
+      const inst = mods[i]!;
+      if ((inst.rq.flag & QPROCSON) !== 0) continue;
+      let up: Queue = this.rq;
+      for (let j = i - 1; j >= 0; j--) {
+        if ((mods[j]!.rq.flag & QPROCSON) !== 0) {
+          up = mods[j]!.rq;
+          break;
+        }
+      }
+      let down: Queue | null = drvOn ? this.drvwq : null;
+      for (let j = i + 1; j < mods.length; j++) {
+        if ((mods[j]!.rq.flag & QPROCSON) !== 0) {
+          down = mods[j]!.wq;
+          break;
+        }
+      }
+      inst.rq.next = up;
+      inst.wq.next = down;
     }
   }
 

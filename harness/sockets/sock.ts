@@ -108,7 +108,8 @@ export class Sock implements SockUpcalls {
   private wakeTimer: TimerId | null = null;
   /** Indications refused by the socket (overflow) waiting to be answered outside a put. */
   private refuse: number[] = [];
-  private readonly wakeFn = (): void => this.wake();
+  // Bound, not an arrow field: esbuild's keepNames would name a fresh closure per socket.
+  private readonly wakeFn: () => void = this.wake.bind(this);
   private writableHooked = false;
 
   constructor(layer: SocketLayer) {
@@ -363,16 +364,17 @@ export class Sock implements SockUpcalls {
     this.tcp = 'synsent';
     this.rcvShut = this.sndShut = this.done = false;
     this.addrKnown = false;
-    const req = (): void => {
-      const e = this.chan.send(mktpi({ PRIM_type: 'T_CONN_REQ', DEST_addr: { addr: addr.addr, port: addr.port }, OPT: null }));
-      if (e !== 0) this.connectFailed(e);
-    };
-    if (this.bound) return req();
+    if (this.bound) return this.connReq(addr);
     // An unbound socket gets an ephemeral port first (Linux autobind).
     this.sendBind(null, 0, (err) => {
       if (err !== null) this.connectFailed(err === 'EADDRINUSE' ? 'EADDRNOTAVAIL' : err);
-      else if (this.tcp === 'synsent' && !this.closed) req();
+      else if (this.tcp === 'synsent' && !this.closed) this.connReq(addr);
     });
+  }
+
+  private connReq(addr: SockAddr): void {
+    const e = this.chan.send(mktpi({ PRIM_type: 'T_CONN_REQ', DEST_addr: { addr: addr.addr, port: addr.port }, OPT: null }));
+    if (e !== 0) this.connectFailed(e);
   }
 
   /**

@@ -214,7 +214,7 @@ class AcceptOp extends Op<AcceptResult> {
   private gotErr: ErrnoName | null = null;
   private gotSock: Sock | null = null;
   private answered = false;
-  private readonly onAccepted = (err: ErrnoName | null, s: Sock | null): void => this.accepted(err, s);
+  private readonly onAccepted: (err: ErrnoName | null, s: Sock | null) => void = this.accepted.bind(this);
 
   constructor(
     readonly calls: SocketCalls,

@@ -1,7 +1,8 @@
 /**
  * Lab 1 helper: run a scenario the way `handoff run` does (same loader, same --push parser,
- * same runScenario, same output directory), then read the counts of every syncount module
- * that was pushed and is still in place, and print them.
+ * same runScenario, same output directory), then read the counts of every module that was
+ * pushed and is still in place, and print them. The modules must answer like syncount
+ * (modules/examples/syncount.ts): SYNCOUNT_GET, and SYNCOUNT_ASK for the tcp-lower place.
  *
  *   npx tsx docs/labs/01-syncount/count-syns.ts SCENARIO.json [--out DIR] [--seed N]
  *       [--push HOST:PLACE:MODULE[@TIME]]...
@@ -21,7 +22,7 @@ import type { Stream } from '../../../lib/streams/index.ts';
 import { SYNCOUNT_ASK, SYNCOUNT_GET, type SynCounts } from '../../../modules/examples/syncount.ts';
 import { IP_IOC_IFIOCTL } from '../../../modules/ip/ioctl.ts';
 import { TCP_IOC_CTL_SUBSCRIBE } from '../../../modules/tcp/driver/ioctl.ts';
-import type { BuiltScenario } from '../../../harness/scenario/build.ts';
+import { loadedModuleName, type BuiltScenario } from '../../../harness/scenario/build.ts';
 import { builtinRegistry } from '../../../harness/scenario/builtins.ts';
 import { formatDiagnostics, loadScenarioFile } from '../../../harness/scenario/load.ts';
 import type { ModuleAction } from '../../../harness/scenario/model.ts';
@@ -34,6 +35,8 @@ import '../../../harness/scenario/installed.ts';
 export interface SynReading {
   host: string;
   at: string;
+  /** The module's name (its module_info name; a file's own choice). */
+  module: string;
   counts: SynCounts;
 }
 
@@ -43,16 +46,16 @@ export interface CountRun {
 }
 
 /** Read the counts of the syncount module at `at` ("tcp-lower", "eth0" or a network name) on `host`. */
-export function readSynCounts(built: BuiltScenario, host: string, at: string): SynCounts {
+export function readSynCounts(built: BuiltScenario, host: string, at: string, module = 'syncount'): SynCounts {
   const h = built.world.getHost(host);
-  if (at === 'tcp-lower') return askThroughTcp(h.stack.env.open('tcp', { clone: true, label: 'syncount-reader', autopush: false }));
+  if (at === 'tcp-lower') return askThroughTcp(h.stack.env.open('tcp', { clone: true, label: 'syncount-reader', autopush: false }), module);
   const ifname = h.interfaces.some((i) => i.name === at) ? at : built.world.iface(host, at).name;
   return answer(h.stack.ip.ioctlSync(IP_IOC_IFIOCTL, { ifname, cmd: SYNCOUNT_GET }), `${host} ${at}`);
 }
 
-function askThroughTcp(st: Stream): SynCounts {
+function askThroughTcp(st: Stream, module: string): SynCounts {
   try {
-    st.push('syncount');
+    st.push(module);
     answer(st.ioctlSync(TCP_IOC_CTL_SUBSCRIBE, true), 'subscribe');
     return answer(st.ioctlSync(SYNCOUNT_ASK, null), 'SYNCOUNT_ASK');
   } finally {
@@ -88,9 +91,12 @@ export async function countSyns(file: string, opts: { pushes?: string[]; outDir?
     const seen = new Set<string>();
     for (const a of [...loaded.scenario.hosts.flatMap((h) => h.modules), ...extra]) {
       const key = `${a.host} ${a.at}`;
-      if (a.action !== 'push' || seen.has(key) || !r.built.place(a.host, a.at).modules().includes('syncount')) continue;
+      // Registered modules (counter, tee...) do not answer SYNCOUNT: only files are read.
+      if (!a.isFile) continue;
+      const name = loadedModuleName(r.built.registry, a.module);
+      if (a.action !== 'push' || name === undefined || seen.has(key) || !r.built.place(a.host, a.at).modules().includes(name)) continue;
       seen.add(key);
-      readings.push({ host: a.host, at: a.at, counts: readSynCounts(r.built, a.host, a.at) });
+      readings.push({ host: a.host, at: a.at, module: name, counts: readSynCounts(r.built, a.host, a.at, name) });
     }
     out?.commit();
     return { summary: r.summary, readings };
@@ -118,7 +124,7 @@ async function main(argv: string[]): Promise<void> {
   if (r.readings.length === 0) console.log('no syncount module in place at the end of the run');
   for (const x of r.readings) {
     const c = x.counts;
-    console.log(`${x.host} ${x.at}: in (up)  SYN ${c.synIn}  SYN/ACK ${c.synAckIn}  RST ${c.rstIn} | out (down)  SYN ${c.synOut}  SYN/ACK ${c.synAckOut}  RST ${c.rstOut}`);
+    console.log(`${x.host} ${x.at}${x.module === 'syncount' ? '' : ` (${x.module})`}: in (up)  SYN ${c.synIn}  SYN/ACK ${c.synAckIn}  RST ${c.rstIn} | out (down)  SYN ${c.synOut}  SYN/ACK ${c.synAckOut}  RST ${c.rstOut}`);
   }
   if (outDir !== undefined) console.log(`wrote ${outDir}/`);
 }

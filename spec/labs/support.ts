@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRunCommand } from '../../harness/cli/run.ts';
 import type { RunSummary } from '../../harness/scenario/summary.ts';
+import { parseIpv4Tcp } from '../../lib/wire/ipv4-tcp.ts';
 import { parsePcap, type PcapRecord } from '../../lib/wire/pcap.ts';
 import { capture, runCommand } from '../cli/support.ts';
 import { haveTool } from '../support/tools.ts';
@@ -105,4 +106,33 @@ export function timestamps(s: Seg): { val: number; ecr: number } | null {
     i += len;
   }
   return null;
+}
+
+/** The SACK blocks of a segment ([left, right] edges, raw), or [] when it carries none. */
+export function sackBlocks(s: Seg): [number, number][] {
+  const o = s.options;
+  const out: [number, number][] = [];
+  for (let i = 0; i < o.length; ) {
+    const kind = o[i]!;
+    if (kind === 0) break;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const len = o[i + 1] ?? 0;
+    if (len < 2) break;
+    if (kind === 5) {
+      const v = new DataView(o.buffer, o.byteOffset + i);
+      for (let k = 2; k + 8 <= len; k += 8) out.push([v.getUint32(k), v.getUint32(k + 4)]);
+    }
+    i += len;
+  }
+  return out;
+}
+
+/** Frames of a capture whose IP or TCP checksum does not verify. */
+export function badChecksums(pcapPath: string): number {
+  const f = parsePcap(new Uint8Array(readFileSync(pcapPath)));
+  if (!f.ok) throw new Error(`${pcapPath}: unreadable capture`);
+  return f.value.records.filter((r) => r.data[9] === 6 && !parseIpv4Tcp(r.data).ok).length;
 }

@@ -34,7 +34,7 @@ import { schedulerDriver } from './driver.ts';
 import type { HostFactory } from './suite.ts';
 import type { HostIntrospection, ScriptWire, SockAddr, SocketInfo, Syscall, SyscallTarget, SysOutcome, WireSegment } from './target.ts';
 import { WorldIntrospection } from './world-introspection.ts';
-import { WorldSyscalls } from './world-syscalls.ts';
+import { syscallTarget } from '../sockets/syscall-target.ts';
 import { WorldWire } from './world-wire.ts';
 
 export interface ClusterModeOptions {
@@ -88,7 +88,7 @@ export function clusterHostFactory(opts: ClusterModeOptions = {}): HostFactory {
       const calls = socketCalls(st.env);
       const introspection = new WorldIntrospection(cfg.profile, tcp.ctl, calls);
       const lanAddr = i === 0 ? `${LAN}.10` : `${LAN}.${10 + i}`;
-      return { name, lower, calls, introspection, lanAddr, sys: new WorldSyscalls(calls, (fd) => introspection.outq(fd)) };
+      return { name, lower, calls, introspection, lanAddr, sys: syscallTarget(calls, { outq: (fd) => introspection.outq(fd) }) };
     });
     const policy: PolicySpec = opts.policy ?? { policy: 'url-partition', rules: [{ prefix: '/img/', nodes: ['be1'] }, { prefix: '/docs/', nodes: ['be2'] }], defaultNodes: ['fe'] };
     const daemons = new Map<string, Handoffd>();
@@ -175,7 +175,7 @@ export class ClusterSyscalls implements SyscallTarget {
   private readonly fds = new Map<number, Binding>();
   private readonly accepts = new Map<number, AcceptState>();
 
-  constructor(private readonly nodes: WorldSyscalls[]) {}
+  constructor(private readonly nodes: SyscallTarget[]) {}
 
   private newFd(b: Binding): number {
     let fd = 3;

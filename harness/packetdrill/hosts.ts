@@ -24,7 +24,7 @@ import { schedulerDriver } from './driver.ts';
 import type { RunConfig } from './options.ts';
 import type { HostFactory } from './suite.ts';
 import { WorldIntrospection } from './world-introspection.ts';
-import { WorldSyscalls } from './world-syscalls.ts';
+import { syscallTarget } from '../sockets/syscall-target.ts';
 import { WorldWire } from './world-wire.ts';
 
 export interface WorldHostOptions {
@@ -60,7 +60,7 @@ export function worldHostFactory(opts: WorldHostOptions = {}): HostFactory {
     return {
       driver: schedulerDriver(w.sched),
       wire: new WorldWire(raw, cfg.remoteIp, cfg.localIp),
-      syscalls: new WorldSyscalls(calls, (fd) => introspection.outq(fd)),
+      syscalls: syscallTarget(calls, { outq: (fd) => introspection.outq(fd) }),
       host: introspection,
       ...(dir !== undefined ? { close: () => void writeCaptures(w, `${dir}/${basename(script.path, '.pkt')}`) } : {}),
     };

@@ -4,6 +4,7 @@
  */
 import type { SockOptValue, SysOutcome, Syscall, SyscallTarget } from '../packetdrill/target.ts';
 import type { Call } from './call.ts';
+import { errnoName, isErrnoName } from './errno.ts';
 import * as O from './options.ts';
 import { FIONREAD, SIOCOUTQ, type SocketCalls } from './syscalls.ts';
 import {
@@ -87,13 +88,25 @@ function fromValue(v: SockoptValue | null): SockOptValue | undefined {
   return v as SockOptValue;
 }
 
-export function syscallTarget(calls: SocketCalls): SyscallTarget {
+export interface SyscallTargetOptions {
+  /**
+   * Bytes sent and not yet acknowledged on a descriptor (SIOCOUTQ), or null for a bad fd.
+   * A host that can read its transport's connection table passes this; otherwise SIOCOUTQ
+   * goes to the socket layer's ioctl.
+   */
+  outq?: (fd: number) => number | null;
+}
+
+export function syscallTarget(calls: SocketCalls, opts: SyscallTargetOptions = {}): SyscallTarget {
   return {
     call(c: Syscall, done: (o: SysOutcome) => void): void {
-      const fin = <R extends SysResult>(call: Call<R>, map: (r: R) => SysOutcome = outcome): void => void call.onDone((r) => done(map(r)));
+      // A failed call reports only ret and errno; success goes through the call's own mapping.
+      const fin = <R extends SysResult>(call: Call<R>, map: (r: R) => SysOutcome = outcome): void =>
+        void call.onDone((r) => done(r.errno === null ? map(r) : outcome(r)));
       switch (c.op) {
         case 'socket':
-          return fin(calls.socket(c.domain === 'AF_INET' ? AF_INET : 10, c.type === 'SOCK_STREAM' ? SOCK_STREAM : 2, c.protocol));
+          if (c.domain !== 'AF_INET') return done({ ret: -1, errno: 'EAFNOSUPPORT' });
+          return fin(calls.socket(AF_INET, c.type === 'SOCK_STREAM' ? SOCK_STREAM : 2, c.protocol));
         case 'bind':
           return fin(calls.bind(c.fd, c.addr));
         case 'listen':
@@ -103,8 +116,9 @@ export function syscallTarget(calls: SocketCalls): SyscallTarget {
         case 'connect':
           return fin(calls.connect(c.fd, c.addr));
         case 'read':
+          // Urgent data is read inline (SO_OOBINLINE behaviour), so MSG_OOB finds none: EINVAL as on Linux.
           if (c.oob) return done({ ret: -1, errno: 'EINVAL' });
-          return fin(calls.recv(c.fd, c.len, (c.peek ? MSG_PEEK : 0) | (c.dontWait ? MSG_DONTWAIT : 0)), (r) => ({ ...outcome(r), data: r.data }));
+          return fin(calls.recv(c.fd, c.len, (c.peek ? MSG_PEEK : 0) | (c.dontWait ? MSG_DONTWAIT : 0)), (r) => ({ ret: r.ret, data: r.data }));
         case 'write':
           if (c.oob) return done({ ret: -1, errno: 'EOPNOTSUPP' });
           return fin(calls.send(c.fd, c.data, c.dontWait ? MSG_DONTWAIT : 0));
@@ -118,19 +132,33 @@ export function syscallTarget(calls: SocketCalls): SyscallTarget {
         }
         case 'getsockopt': {
           const o = optNumbers(c.level, c.name);
-          return fin(calls.getsockopt(c.fd, o.level, o.name), (r) => ({ ...outcome(r), value: fromValue(r.value) }));
+          return fin(calls.getsockopt(c.fd, o.level, o.name), (r) => {
+            const v = fromValue(r.value);
+            // SO_ERROR: the socket layer answers Linux's number; scripts name the errno, so it
+            // compares under any profile's numbering.
+            if (o.name === O.SO_ERROR && typeof v === 'number' && v !== 0) {
+              const e = errnoName(v);
+              return { ret: r.ret, value: isErrnoName(e) ? e : v };
+            }
+            return v === undefined ? { ret: r.ret } : { ret: r.ret, value: v };
+          });
         }
         case 'getflags':
-          return fin(calls.fcntl(c.fd, F_GETFL), (r) => ({ ...outcome(r), nonblocking: r.ret >= 0 && (r.ret & O_NONBLOCK) !== 0 }));
+          return fin(calls.fcntl(c.fd, F_GETFL), (r) => ({ ret: 0, nonblocking: (r.ret & O_NONBLOCK) !== 0 }));
         case 'setflags': {
           const flags = calls.fcntl(c.fd, F_GETFL).result!;
           if (flags.errno !== null) return done(outcome(flags));
           return fin(calls.fcntl(c.fd, F_SETFL, c.nonblocking ? flags.ret | O_NONBLOCK : flags.ret & ~O_NONBLOCK));
         }
-        case 'ioctl':
-          return fin(calls.ioctl(c.fd, c.request === 'FIONREAD' ? FIONREAD : SIOCOUTQ), (r) => ({ ...outcome(r), value: r.ret >= 0 ? r.ret : undefined }));
+        case 'ioctl': {
+          if (c.request === 'SIOCOUTQ' && opts.outq) {
+            const q = opts.outq(c.fd);
+            return done(q === null ? { ret: -1, errno: 'EBADF' } : { ret: 0, value: q });
+          }
+          return fin(calls.ioctl(c.fd, c.request === 'FIONREAD' ? FIONREAD : SIOCOUTQ), (r) => ({ ret: 0, value: r.ret }));
+        }
         case 'poll':
-          return fin(calls.poll(c.fds, c.timeoutMs), (r) => ({ ...outcome(r), revents: r.revents }));
+          return fin(calls.poll(c.fds, c.timeoutMs), (r) => ({ ret: r.ret, revents: r.revents }));
       }
     },
   };

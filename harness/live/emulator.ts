@@ -5,14 +5,13 @@
  * into a stopped world) and reports the bridge's counters.
  */
 import { RealtimeDriver } from '../../lib/sim/realtime.ts';
-import { immediateWallClock, yieldAfterCatchUp } from './realtime.ts';
 import { MS } from '../../lib/sim/time.ts';
 import { TunBridge } from './bridge.ts';
 import { CaptureFile } from './capture-file.ts';
 import { defaultLiveWorld } from './default-world.ts';
 import type { LiveWorld } from './live-world.ts';
 import { TUN_NAME } from './plan.ts';
-import { scenarioLiveWorld } from './scenario-world.ts';
+import { DEFAULT_CLUSTER, scenarioLiveWorld } from './scenario-world.ts';
 import type { EmulatorConfig, LinkDrops, ReadyMessage, StoppedMessage } from './protocol.ts';
 import type { World } from '../world/world.ts';
 import { TunDevice, UDP_BUFFER_BYTES } from './tun.ts';
@@ -37,10 +36,10 @@ function linkDrops(w: World): LinkDrops[] {
   return out;
 }
 
-/** Build the world a session runs: the scenario's, or the default one. */
+/** Build the world a session runs: the scenario's, or the default handoff cluster. */
 export function buildLiveWorld(cfg: EmulatorConfig): Promise<LiveWorld> {
-  if (cfg.scenario !== null) return scenarioLiveWorld(cfg.scenario, { seed: cfg.seed, network: cfg.network });
-  return Promise.resolve(defaultLiveWorld({ seed: cfg.seed ?? 1 }));
+  if (cfg.scenario === null || cfg.scenario === DEFAULT_CLUSTER) return defaultLiveWorld({ seed: cfg.seed ?? 1, network: cfg.network });
+  return scenarioLiveWorld(cfg.scenario, { seed: cfg.seed, network: cfg.network });
 }
 
 /** `onFatal` hears of failures after start: socat exiting, an event throwing. */
@@ -48,11 +47,12 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
   const lw = await buildLiveWorld(cfg);
   const file = cfg.pcap === null ? null : new CaptureFile(cfg.pcap, cfg.pcapMaxBytes);
   let maxLag = 0;
+  // Node's code gets its turns after each catch-up, not between due instants: a real client's
+  // ACKs must be seen before virtual time runs ahead to the retransmission timers they cancel.
   const driver = new RealtimeDriver(lw.world.sched, {
-    wall: immediateWallClock,
+    yields: 'after-catch-up',
     onError: (err) => onFatal(`the emulated world failed: ${(err as Error)?.stack ?? String(err)}`),
   });
-  yieldAfterCatchUp(lw.world.sched, driver);
   // A packet from the TUN enters at the wall-clock time, except while the simulation is
   // behind the wall clock (its last turn could not run everything due): then it most likely
   // arrived during that lag, so it enters at the simulation's own time, before the due timers

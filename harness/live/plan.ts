@@ -1,12 +1,13 @@
 /**
- * The fixed plan of a live session: names and addresses. Everything is in the documentation
- * ranges of RFC 5737, so nothing a live session sends could mean anything outside it:
+ * The fixed plan of a live session: names and ports. The addresses come from the world the
+ * session runs (scenario-world.ts), all in the documentation ranges of RFC 5737, so nothing a
+ * live session sends could mean anything outside it:
  *
  *   namespace handoff-live-<pid>                         the emulator process
  *   ┌──────────────────────────────────┐                ┌──────────────────────────────────┐
- *   │ curl, wrk ...  192.0.2.2/24      │  one IPv4      │ tun.hoff0 ── edge (p2p) ── gw    │
- *   │   route 203.0.113.0/24  dev hoff0│  packet per    │   192.0.2.2        192.0.2.1     │
- *   │   route 198.51.100.0/24 dev hoff0│  UDP datagram  │                 203.0.113.0/24 … │
+ *   │ curl, wrk ...  198.51.100.254/24 │  one IPv4      │ tun.hoff0 ── public ── router    │
+ *   │   route 203.0.113.10 dev hoff0   │  packet per    │                 198.51.100.1     │
+ *   │   route 192.0.2.0/24 dev hoff0 … │  UDP datagram  │   lan 192.0.2.0/24 ── fe, be1-3  │
  *   │ hoff0 (TUN) ─ socat ─ udp 47001 ─┼──────────────▶ │ udp 127.0.0.1:47000              │
  *   └──────────────────────────────────┘                └──────────────────────────────────┘
  *
@@ -21,20 +22,12 @@ export const MARKER_DIR = '/run/handoff-live';
 
 export const TUN_NAME = 'hoff0';
 
-/** The real client's address on the TUN, and the emulated gateway at the other end. */
-export const CLIENT_ADDR = '192.0.2.2';
-export const GATEWAY_ADDR = '192.0.2.1';
-export const CLIENT_PREFIX_LEN = 24;
-
-/** The emulated networks the namespace routes into the TUN. */
-export const EMULATED_PREFIXES: readonly string[] = ['203.0.113.0/24', '198.51.100.0/24'];
-
 /** The emulator's UDP socket, and socat's, on the namespace's loopback. */
 export const BRIDGE_PORT = 47000;
 export const SOCAT_PORT = 47001;
 export const LOOPBACK = '127.0.0.1';
 
-/** The MTU of the TUN and of the emulated edge link (one Ethernet payload). */
+/** The MTU of the TUN and of the bridge's interface (one Ethernet payload, the emulated links' default). */
 export const LIVE_MTU = 1500;
 
 export function namespaceName(pid: number): string {

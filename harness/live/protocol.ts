@@ -6,7 +6,7 @@
 
 export interface EmulatorConfig {
   ns: string;
-  /** Scenario file, or null for the default world. */
+  /** Scenario file, or null (or DEFAULT_CLUSTER) for the default handoff cluster. */
   scenario: string | null;
   /** Write the capture of the TUN side here (pcap), or null. */
   pcap: string | null;
@@ -26,7 +26,7 @@ export interface ServiceInfo {
 
 export interface ReadyMessage {
   ev: 'ready';
-  /** The address clients use (the VIP of a cluster, the server of the default world). */
+  /** The address clients use (the VIP of a cluster, else the first server's). */
   vip: string;
   clientAddr: string;
   tun: string;

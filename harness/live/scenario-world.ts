@@ -1,7 +1,7 @@
 /**
- * A scenario file (or the embedded default cluster) as a live world. The scenario is loaded and built as `handoff run` builds it
- * (harness/scenario), with its plug-ins (TCP, and the cluster and applications once they
- * exist); then the real client joins one of its switched networks at a free address:
+ * A scenario file as a live world. The scenario is loaded and built as `handoff run` builds it
+ * (harness/scenario), with its plug-ins (TCP, the cluster roles, the applications); then the
+ * real client joins one of its switched networks at a free address:
  *
  *   - the network: --network NAME, else the one the scenario's first client host is on, else
  *     the first network;
@@ -11,12 +11,12 @@
  *     (a VIP), into the TUN; only documentation ranges (RFC 5737) are routed.
  *
  * The scenario's own captures and trace are left off: in realtime they would cost the emulator
- * time on every packet and grow without end; --pcap captures the TUN side instead.
+ * time on every packet and grow without end; --pcap captures the TUN side instead. The default
+ * world (default-world.ts) is a scenario run the same way.
  */
 import '../scenario/installed.ts';
 import { buildScenario } from '../scenario/build.ts';
 import { formatDiagnostics, loadScenarioDoc, loadScenarioFile } from '../scenario/load.ts';
-import { defaultScenarioDoc } from '../scenario/default.ts';
 import type { NetModel, Scenario } from '../scenario/model.ts';
 import { formatPrefix, inPrefix, maskOf, parsePrefix, type Prefix } from '../world/addr.ts';
 import { formatIpv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
@@ -31,12 +31,12 @@ export function inDocumentationRanges(p: Prefix): boolean {
   return DOCUMENTATION_RANGES.some((d) => p.prefixLen >= d.prefixLen && inPrefix(p.addr, d));
 }
 
-/** The name `--cluster` gives the embedded default cluster (what `handoff demo` runs). */
+/** The name `--cluster` gives the embedded default cluster: the same world as no scenario at all. */
 export const DEFAULT_CLUSTER = 'default cluster';
 
-/** Load a scenario file (or the embedded default cluster); every problem is one line of a LiveError. */
-export function loadLiveScenario(path: string): Scenario {
-  const r = path === DEFAULT_CLUSTER ? loadScenarioDoc(defaultScenarioDoc(), DEFAULT_CLUSTER, process.cwd()) : loadScenarioFile(path);
+/** Load a scenario file (or a document, named `path` in messages); every problem is one line of a LiveError. */
+export function loadLiveScenario(path: string, doc?: unknown): Scenario {
+  const r = doc === undefined ? loadScenarioFile(path) : loadScenarioDoc(doc, path, process.cwd());
   if (r.ok) return r.scenario;
   const lines = formatDiagnostics(path, r.diagnostics.filter((d) => d.severity === 'error'));
   const more = lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; handoff run ${path} lists them)` : '';
@@ -137,8 +137,12 @@ export interface ScenarioLiveOptions {
   network: string | null;
 }
 
-export async function scenarioLiveWorld(path: string, opts: ScenarioLiveOptions): Promise<LiveWorld> {
-  const loaded = loadLiveScenario(path);
+export function scenarioLiveWorld(path: string, opts: ScenarioLiveOptions): Promise<LiveWorld> {
+  return liveWorldOf(loadLiveScenario(path), opts);
+}
+
+/** A loaded scenario, built and placed for the real client. */
+export async function liveWorldOf(loaded: Scenario, opts: ScenarioLiveOptions): Promise<LiveWorld> {
   const s: Scenario = {
     ...loaded,
     seed: opts.seed ?? loaded.seed,

@@ -7,17 +7,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { BRIDGE_PORT, CLIENT_ADDR, CLIENT_PREFIX_LEN, EMULATED_PREFIXES, LIVE_MTU, LOOPBACK, SOCAT_PORT, TUN_NAME } from './plan.ts';
+import { BRIDGE_PORT, LIVE_MTU, LOOPBACK, SOCAT_PORT, TUN_NAME } from './plan.ts';
 import { delay, firstLine, LiveError, run, runOrFail } from './sys.ts';
 
 const IFF_UP = 0x1;
 
 export interface TunOptions {
   tun?: string;
-  clientAddr?: string;
-  prefixLen?: number;
+  /** The real client's address on the TUN, and its prefix length. */
+  clientAddr: string;
+  prefixLen: number;
   mtu?: number;
-  routes?: readonly string[];
+  /** Prefixes routed into the TUN. */
+  routes: readonly string[];
   bridgePort?: number;
   socatPort?: number;
   /** How long to wait for socat to make the device (default 5 s). */
@@ -63,9 +65,9 @@ export class TunDevice {
     process.on('exit', this.killNow);
   }
 
-  static async start(opts: TunOptions = {}): Promise<TunDevice> {
+  static async start(opts: TunOptions): Promise<TunDevice> {
     const name = opts.tun ?? TUN_NAME;
-    const addr = `${opts.clientAddr ?? CLIENT_ADDR}/${opts.prefixLen ?? CLIENT_PREFIX_LEN}`;
+    const addr = `${opts.clientAddr}/${opts.prefixLen}`;
     const mtu = opts.mtu ?? LIVE_MTU;
     disableIpv6();
     const socat = spawn(
@@ -89,7 +91,7 @@ export class TunDevice {
     try {
       await dev.waitForDevice(addr, opts.timeoutMs ?? 5000);
       await runOrFail(`setting the MTU of ${name}`, 'ip', ['link', 'set', name, 'mtu', String(mtu)]);
-      for (const p of opts.routes ?? EMULATED_PREFIXES) {
+      for (const p of opts.routes) {
         await runOrFail(`routing ${p} into ${name}`, 'ip', ['route', 'add', p, 'dev', name]);
       }
     } catch (err) {

@@ -6,7 +6,7 @@ export type { Callback, SliceEnd, RunLimits, RunResult } from './scheduler.ts';
 export { Scheduler, SimLimitError, MAX_PENDING, DEFAULT_MAX_EVENTS } from './scheduler.ts';
 export type { AsyncRunOptions, AsyncRunResult } from './async.ts';
 export { runAsync, yieldToNode } from './async.ts';
-export type { WallClock, RealtimeOptions } from './realtime.ts';
+export type { WallClock, RealtimeOptions, RealtimeYields } from './realtime.ts';
 export { RealtimeDriver, systemWallClock } from './realtime.ts';
 export { SeededRng } from './rng.ts';
 export type { TraceEvent, TraceSink, JsonlTraceOptions } from './trace.ts';

@@ -1,6 +1,5 @@
 /** Running `handoff live` as a user would, and looking at what it leaves behind. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { markerPath } from '../../harness/live/netns.ts';
@@ -42,6 +41,12 @@ export function live(args: string[], opts: { uid?: number; env?: NodeJS.ProcessE
       return ns;
     },
   };
+}
+
+/** Run a program inside the namespace (bounded). */
+export function inNs(ns: string, args: string[], timeoutMs = 30_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 24 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Poll `cond` every 50 ms for at most `ms` (a bound on waiting for another process). */

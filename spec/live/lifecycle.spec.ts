@@ -47,7 +47,7 @@ describe('live: session lifecycle (root, ip, socat)', function () {
     });
 
     it('prints the addresses and how to enter the namespace', () => {
-      expect(s.stdout()).to.include('203.0.113.10').and.include('192.0.2.2').and.include(`ip netns exec ${ns} bash`);
+      expect(s.stdout()).to.include('203.0.113.10').and.include('198.51.100.254').and.include(`ip netns exec ${ns} bash`);
     });
 
     it('runs the emulator and socat inside its namespace, nothing else', () => {
@@ -71,7 +71,7 @@ describe('live: session lifecycle (root, ip, socat)', function () {
   });
 
   it('runs COMMAND in the namespace with HANDOFF_VIP and HANDOFF_CLIENT_ADDR, then exits with its status', async () => {
-    const cmd = 'test "$HANDOFF_VIP" = 203.0.113.10 && test "$HANDOFF_CLIENT_ADDR" = 192.0.2.2 && ip -o addr show hoff0 | grep -q 192.0.2.2 && echo "ns=$HANDOFF_NETNS" && exit 7';
+    const cmd = 'test "$HANDOFF_VIP" = 203.0.113.10 && test "$HANDOFF_CLIENT_ADDR" = 198.51.100.254 && ip -o addr show hoff0 | grep -q 198.51.100.254 && echo "ns=$HANDOFF_NETNS" && exit 7';
     const s = run(['--exec', cmd]);
     expect(await s.exited, s.stderr()).to.equal(7);
     const ns = /ns=(\S+)/.exec(s.stdout())?.[1];

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Scheduler, runAsync, RealtimeDriver, SimLimitError, MS } from '../../lib/sim/index.ts';
+import { Scheduler, runAsync, RealtimeDriver, SimLimitError, MS, systemWallClock } from '../../lib/sim/index.ts';
 import type { WallClock } from '../../lib/sim/index.ts';
 
 describe('sim: asynchronous run', () => {
@@ -85,11 +85,14 @@ describe('sim: asynchronous run', () => {
 class FakeWall implements WallClock {
   t = 0;
   timers: { at: number; fn: () => void; id: number }[] = [];
+  /** Zero-delay timers asked for: turns of the event loop. */
+  zeroDelay = 0;
   private nextId = 1;
   now(): number {
     return this.t;
   }
   setTimer(ms: number, fn: () => void): unknown {
+    if (ms <= 0) this.zeroDelay++;
     const id = this.nextId++;
     this.timers.push({ at: this.t + ms, fn, id });
     return id;
@@ -162,5 +165,97 @@ describe('sim: realtime driver', () => {
     wall.advance(2);
     expect(errors).to.have.length(1);
     expect(rt.isRunning).to.equal(false);
+  });
+
+  /**
+   * An event at 1 ms hands Node some work (a zero-delay timer, as a socket layer's nextTick
+   * would be) and asks for a yield; an event at 2 ms follows. Node was busy: the driver's
+   * timer for 1 ms fires late, at 5 ms, when both are due.
+   */
+  function yieldingRun(yields?: 'between-instants' | 'after-catch-up'): { seen: string[]; wall: FakeWall } {
+    const s = new Scheduler();
+    const wall = new FakeWall();
+    const seen: string[] = [];
+    s.schedule(MS, () => {
+      seen.push('a@1');
+      wall.setTimer(0, () => seen.push('node'));
+      s.requestYield();
+    });
+    s.schedule(2 * MS, () => seen.push('b@2'));
+    const rt = new RealtimeDriver(s, { wall, ...(yields ? { yields } : {}) });
+    rt.start();
+    wall.t = 5;
+    wall.advance(0);
+    rt.stop();
+    return { seen, wall };
+  }
+
+  it('gives Node its turn between two due instants by default (between-instants)', () => {
+    expect(yieldingRun().seen).to.deep.equal(['a@1', 'node', 'b@2']);
+  });
+
+  it('gives Node its turn once everything due has run, with yields after-catch-up', () => {
+    expect(yieldingRun('after-catch-up').seen).to.deep.equal(['a@1', 'b@2', 'node']);
+  });
+
+  it('takes one turn for a whole catch-up of yield requests (after-catch-up), one per instant otherwise', () => {
+    const turns = (yields: 'between-instants' | 'after-catch-up'): number => {
+      const s = new Scheduler();
+      const wall = new FakeWall();
+      for (let i = 1; i <= 100; i++) s.schedule(i * 10_000, () => s.requestYield());
+      const rt = new RealtimeDriver(s, { wall, yields });
+      rt.start();
+      wall.t = 2;
+      wall.advance(0);
+      rt.stop();
+      expect(s.pending).to.equal(0);
+      return wall.zeroDelay;
+    };
+    expect(turns('after-catch-up')).to.equal(1);
+    expect(turns('between-instants')).to.equal(100);
+  });
+
+  it('runs what Node posts after the turn at the wall-clock time, before anything later is due (after-catch-up)', () => {
+    const s = new Scheduler();
+    const wall = new FakeWall();
+    const seen: string[] = [];
+    s.schedule(MS, () => s.requestYield());
+    s.schedule(10 * MS, () => seen.push('timer@10'));
+    const rt = new RealtimeDriver(s, { wall, yields: 'after-catch-up' });
+    rt.start();
+    wall.advance(3);
+    rt.post(() => seen.push(`post@${s.now() / MS}`));
+    wall.advance(10);
+    expect(seen).to.deep.equal(['post@3', 'timer@10']);
+    rt.stop();
+  });
+
+  it('refuses an unknown yields option', () => {
+    expect(() => new RealtimeDriver(new Scheduler(), { yields: 'sometimes' as 'after-catch-up' })).to.throw(RangeError, /yields/);
+  });
+});
+
+describe("sim: the system wall clock's timers", () => {
+  it("fires a zero-delay timer in the same turn of the event loop's check phase, before setTimeout's 1 ms minimum", async () => {
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      // From a timer callback, the check phase (setImmediate) comes before the next timers phase.
+      setTimeout(() => {
+        setTimeout(() => {
+          seen.push('setTimeout 0');
+          resolve();
+        }, 0);
+        systemWallClock.setTimer(0, () => seen.push('wall 0'));
+      }, 0);
+    });
+    expect(seen).to.deep.equal(['wall 0', 'setTimeout 0']);
+  });
+
+  it('cancels zero-delay and delayed timers alike', async () => {
+    let fired = 0;
+    systemWallClock.clearTimer(systemWallClock.setTimer(0, () => fired++));
+    systemWallClock.clearTimer(systemWallClock.setTimer(1, () => fired++));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(fired).to.equal(0);
   });
 });

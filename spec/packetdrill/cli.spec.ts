@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Scheduler } from '../../lib/sim/scheduler.ts';
@@ -9,6 +9,7 @@ import { worldHostFactory } from '../../harness/packetdrill/hosts.ts';
 import type { HostFactory } from '../../harness/packetdrill/suite.ts';
 import { CliError } from '../../harness/cli/command.ts';
 import { ToyHost } from './support/toy-host.ts';
+import { clusterHostFactory, type ClusterModeOptions } from '../../harness/packetdrill/cluster.ts';
 
 const FIX = 'spec/packetdrill/fixtures';
 
@@ -18,10 +19,14 @@ const toyFactory: HostFactory = () => {
   return { driver: schedulerDriver(sched), wire: host, syscalls: host, host };
 };
 
-async function cli(argv: string[], factory: (dir: string | undefined) => HostFactory = () => toyFactory): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  argv: string[],
+  factory: (dir: string | undefined) => HostFactory = () => toyFactory,
+  clusterFactory: (o: ClusterModeOptions) => HostFactory = clusterHostFactory,
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const cmd = makeConformanceCommand({ factory, out: (t) => (out += t), err: (t) => (err += t) });
+  const cmd = makeConformanceCommand({ factory, clusterFactory, out: (t) => (out += t), err: (t) => (err += t) });
   const code = await cmd.run(argv);
   return { code, out, err };
 }
@@ -91,5 +96,42 @@ describe('handoff conformance', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('cluster mode (--cluster): the script plays the client against a whole cluster VIP', function () {
+    this.timeout(30_000);
+    const DIR = 'spec/handoff/conformance';
+
+    it('passes the cluster scripts, each with the client bytes its client-stream line declares', async () => {
+      const seen: ClusterModeOptions[] = [];
+      const r = await cli([DIR, '--cluster'], undefined, (o) => (seen.push(o), clusterHostFactory(o)));
+      expect(r.out).to.match(/^3 passed, 0 failed$/m);
+      expect(r.code).to.equal(0);
+      expect(seen.map((o) => o.clientStream)).to.include('GET /about.txt HTTP/1.1\r\nHost: cluster\r\n\r\n');
+    });
+
+    it("fails, with the script line, a script that expects to see the back end's own SYN/ACK", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cluster-cli-'));
+      try {
+        const text = readFileSync(`${DIR}/handed-off.pkt`, 'utf8').replace('+0  > . 1:1(0) ack 49 <...>', '+0  > S. 0:0(0) ack 1 <...>');
+        writeFileSync(join(dir, 'visible-handoff.pkt'), text);
+        const r = await cli([join(dir, 'visible-handoff.pkt'), '--cluster', '--backends', '3']);
+        expect(r.code).to.equal(1);
+        expect(r.out).to.match(/^FAIL .*visible-handoff\.pkt:\d+: /m);
+        expect(r.out).to.match(/^0 passed, 1 failed$/m);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('rejects a client stream that is not a JSON string, naming the option', async () => {
+      try {
+        await cli([`${DIR}/handed-off.pkt`, '--client-stream', 'GET /']);
+        expect.fail('no error');
+      } catch (e) {
+        expect(e).to.be.instanceOf(CliError);
+        expect((e as CliError).message).to.match(/^--client-stream: expected a JSON string/);
+      }
+    });
   });
 });

@@ -99,6 +99,14 @@ describe('lab 1: counting SYNs in a live cluster', function () {
     expect(reading(below, 'fe', 'tcp-lower').synIn).to.equal(all);
   });
 
+  it('gives the counts quoted in the lab text', () => {
+    expect(reading(above, 'fe', 'tcp-lower')).to.deep.equal({ synIn: 25, synAckIn: 0, rstIn: 18, synOut: 0, synAckOut: 25, rstOut: 0 });
+    expect(reading(above, 'be2', 'tcp-lower')).to.deep.equal({ synIn: 15, synAckIn: 0, rstIn: 0, synOut: 0, synAckOut: 15, rstOut: 0 });
+    expect(reading(above, 'fe', 'eth0')).to.deep.equal({ synIn: 25, synAckIn: 0, rstIn: 0, synOut: 0, synAckOut: 25, rstOut: 0 });
+    expect(handoffs).to.deep.equal({ be1: 2, be2: 19, be3: 3 });
+    expect(segments(join(out, 'fe.eth0.pcap')).filter((s) => (s.flags & (SYN | ACK)) === SYN).length).to.equal(32);
+  });
+
   it("sits below BTCP when pushed at start-up, and sees the FE's TCP open the three control channels", () => {
     expect(reading(below, 'fe', 'tcp-lower')).to.deep.include({ synOut: 3, synAckIn: 3, rstIn: 0 });
   });

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlFrames } from '../../docs/labs/tools/control-frames.ts';
+import { countSyns } from '../../docs/labs/01-syncount/count-syns.ts';
+import { controlFrames, formatControlLine } from '../../docs/labs/tools/control-frames.ts';
 import type { RunSummary } from '../../harness/scenario/summary.ts';
 import { ACK, FIN, handoffRun, LABS, RST, segments, SYN, tempOut, timestamps, type Seg } from './support.ts';
 
@@ -88,6 +89,30 @@ describe('the walkthrough (docs/walkthrough.md) on docs/labs/one-connection.json
     expect(timestamps(arrived[0]!)!.ecr).to.equal(3758245074);
     expect(timestamps(forwarded[0]!)!.ecr).to.equal((3758245074 - TS_DELTA) >>> 0);
     expect(timestamps(forwarded[0]!)!.ecr).to.equal(3459633482);
+  });
+
+  it('prints the control frames and the trace lines quoted on the page', () => {
+    const lines = controlFrames(new Uint8Array(readFileSync(join(out, 'fe.eth1.pcap'))))
+      .filter((l) => l.msg.type !== 'HEARTBEAT' && l.msg.type !== 'HELLO')
+      .map((l) => formatControlLine(l));
+    expect(lines).to.deep.equal([
+      '0.030348 203.0.113.130:33572 > 203.0.113.132:7070 HANDOFF_REQ id 4  conn 1 client 198.51.100.10:42929 -> 192.0.2.12:80 clientIsn 180952318 feIsn 2230179049 feTsNow 3758245074 + SYN, ACK, 1 request segment(s)',
+      '0.030555 203.0.113.132:7070 > 203.0.113.130:33572 HANDOFF_ACK (reply) id 4  conn 1 beIsn 2543350088 beTsVal 3459633482',
+      '3.051202 203.0.113.132:7070 > 203.0.113.130:33572 TERMINATE id 6  conn 1 reason fin',
+    ]);
+    const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').split('\n');
+    expect(trace).to.include('{"t":30453616,"ev":"streams.push","host":"be2","stream":"tcp:sock","module":"utcp","index":0}');
+    expect(trace).to.include('{"t":30453616,"ev":"streams.push","host":"be2","stream":"tcp:sock","module":"sockmod","index":0}');
+  });
+
+  it('counts what step 7 quotes with the syncount module above BTCP and at be2\'s interface', async () => {
+    const r = await countSyns(join(LABS, 'one-connection.json'), {
+      pushes: ['fe:tcp-lower:./modules/examples/syncount.ts@1ms', 'be2:tcp-lower:./modules/examples/syncount.ts@1ms', 'be2:eth0:./modules/examples/syncount.ts@1ms'],
+    });
+    const at = (h: string, p: string) => r.readings.find((x) => x.host === h && x.at === p)!.counts;
+    expect(at('fe', 'tcp-lower')).to.deep.equal({ synIn: 2, synAckIn: 0, rstIn: 1, synOut: 0, synAckOut: 2, rstOut: 0 });
+    expect(at('be2', 'tcp-lower')).to.deep.equal({ synIn: 1, synAckIn: 0, rstIn: 0, synOut: 0, synAckOut: 1, rstOut: 0 });
+    expect(at('be2', 'eth0')).to.deep.equal({ synIn: 0, synAckIn: 0, rstIn: 0, synOut: 0, synAckOut: 0, rstOut: 0 });
   });
 
   it("maps be2's clock onto the FE's: the first response's TSval is feTsNow", () => {

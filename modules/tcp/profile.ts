@@ -192,6 +192,22 @@ export interface TcpProfile {
    * earlier *short* segment is unacknowledged, not any data.
    */
   readonly nagleMinshall: boolean;
+  /**
+   * Nagle judges idleness once per output call, before segmenting (BSD tcp_output computes
+   * `idle = snd_max == snd_una` ahead of its sendalot loop): a write that reaches an idle
+   * connection goes out whole, its short tail included.
+   */
+  readonly nagleIdlePerCall: boolean;
+  /**
+   * ECN mode as the sysctl writes it (0 off, 1 request and answer, 2 answer only). Stored and
+   * reported only: this TCP has no ECN (docs/tcp.md §6), so it never sets ECE/CWR.
+   */
+  readonly ecnMode: number;
+  /**
+   * Largest socket buffer the host allows (FreeBSD kern.ipc.maxsockbuf, sb_max). Stored and
+   * reported; buffers are bounded by rcvBufMax/sndBufMax, which default to the same 2 MB.
+   */
+  readonly sockBufLimit: number;
   readonly ephemeralLow: number;
   readonly ephemeralHigh: number;
   readonly ttl: number;

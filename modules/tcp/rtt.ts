@@ -15,7 +15,7 @@ export class RttEstimator {
   /** Smallest RTT seen (for TCP_INFO). */
   minRtt: Time = 0;
   hasSample = false;
-  /** The RTO before backoff. */
+  /** The RTO before backoff and slop. */
   base: Time;
   /** Number of doublings applied since the last valid sample. */
   backoff = 0;
@@ -24,9 +24,14 @@ export class RttEstimator {
     this.base = initial;
   }
 
-  /** Current RTO, backoff applied, clamped to the profile's maximum. */
+  /**
+   * Current RTO, backoff applied, clamped to the profile's maximum. The slop comes after the
+   * backoff (FreeBSD TCPT_RANGESET(t_rxtcur, TCP_REXMTVAL * tcp_backoff[shift]) adds
+   * tcp_rexmit_slop to the product); the initial RTO, set before any sample or expiry, has none.
+   */
   rto(p: TcpProfile): Time {
-    return Math.min(this.base * 2 ** this.backoff, p.rtoMax);
+    const slop = this.hasSample || this.backoff > 0 ? p.rtoSlop : 0;
+    return Math.min(this.base * 2 ** this.backoff + slop, p.rtoMax);
   }
 
   sample(r: Time, p: TcpProfile): void {
@@ -47,7 +52,7 @@ export class RttEstimator {
     } else {
       rto = Math.max(p.rtoMin, this.srtt + Math.max(G, 4 * this.rttvar));
     }
-    this.base = Math.min(Math.round(rto + p.rtoSlop), p.rtoMax);
+    this.base = Math.min(Math.round(rto), p.rtoMax);
     // §5.7 of RFC 6298 / Karn: a valid sample ends the backoff.
     this.backoff = 0;
   }

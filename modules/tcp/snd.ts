@@ -120,6 +120,8 @@ export function output(ep: TcpEndpoint, forceLen = 0): void {
     ep.lastSndTime = now;
   }
   const dataEnd = ep.dataEnd();
+  // BSD tcp_output judges Nagle's idleness once, before its sendalot loop.
+  const idleAtCall = ep.sndMax === ep.sndUna;
   for (let budget = 1 << 16; budget > 0; budget--) {
     // RFC 6691: the data shrinks by the option bytes a segment carries beyond the timestamp.
     const sack = sackBlocks(ep);
@@ -136,7 +138,7 @@ export function output(ep: TcpEndpoint, forceLen = 0): void {
     let go = false;
     if (len > 0) {
       if (len === mss) go = true;
-      else if (len === avail && (ep.nodelay || fin || !nagleHolds(ep))) go = true;
+      else if (len === avail && (ep.nodelay || fin || !nagleHolds(ep, idleAtCall))) go = true;
       else if (ep.maxSndWnd > 0 && len >= ep.maxSndWnd / 2) go = true;
       else if (force) go = true;
     } else if (fin && (usable >= 0 || force || ep.sndWnd === 0)) {
@@ -160,10 +162,17 @@ export function output(ep: TcpEndpoint, forceLen = 0): void {
   armPersist(ep);
 }
 
-/** Nagle (RFC 9293 §3.7.4): hold a short segment while data (Minshall: a short segment) is unacknowledged. */
-function nagleHolds(ep: TcpEndpoint): boolean {
+/**
+ * Nagle (RFC 9293 §3.7.4): hold a short segment while data (Minshall: a short segment) is
+ * unacknowledged. With nagleIdlePerCall the connection counts as idle for the whole output
+ * call if nothing was outstanding when it began (`idleAtCall`), so a write's short tail
+ * follows its full segments at once.
+ */
+function nagleHolds(ep: TcpEndpoint, idleAtCall: boolean): boolean {
   if (ep.sndNxt === ep.sndUna) return false;
-  if (ep.profile.nagleMinshall) return seqGt(ep.sndSml, ep.sndUna);
+  const p = ep.profile;
+  if (p.nagleIdlePerCall && idleAtCall) return false;
+  if (p.nagleMinshall) return seqGt(ep.sndSml, ep.sndUna);
   return true;
 }
 

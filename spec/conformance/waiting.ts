@@ -34,26 +34,6 @@ export const WAITING: Waiting[] = [
   },
   {
     reason:
-      "FreeBSD's tcp_output decides Nagle's idleness once per call, before its sendalot loop, so a write that reaches an idle connection goes out whole, short tail included; the TCP's FreeBSD profile holds the tail until the full segments are acknowledged",
-    scripts: ['freebsd/options/mss-peer-*.pkt', 'freebsd/retransmit/fast-retransmit.pkt'],
-  },
-  {
-    reason:
-      "FreeBSD's tcp_output decides Nagle's idleness once per call, before its sendalot loop, so a write that reaches an idle connection goes out whole, short tail included; the TCP's FreeBSD profile holds the tail until the full segments are acknowledged",
-    scripts: ['common/flow/{nagle-holds-after-short-tail,window-limits-burst}.pkt'],
-    profiles: ['freebsd'],
-  },
-  {
-    reason:
-      'FreeBSD adds net.inet.tcp.rexmit_slop after the backoff (TCPT_RANGESET(t_rxtcur, TCP_REXMTVAL * tcp_backoff[shift])), so the intervals grow REXMTVAL*2^n + slop; the TCP doubles REXMTVAL + slop',
-    scripts: ['freebsd/retransmit/{rto-backoff,rto-min,last-ack-fin-retransmit}.pkt'],
-  },
-  {
-    reason: "FreeBSD's default for net.inet.tcp.tolerate_missing_ts is 1 (tcp_input.c: missing timestamps are tolerated); the freebsd profile's is 0",
-    scripts: ['freebsd/timestamps/missing-ts-tolerated.pkt'],
-  },
-  {
-    reason:
       'data for a socket already closed is answered like a segment without a connection, <SEQ=SEG.ACK><CTL=RST> (Linux tcp_v4_send_reset after TCPAbortOnData or TCP_TW_RST, FreeBSD dropwithreset); the TCP sends an abort RST with the ACK bit',
     scripts: ['common/close/data-after-close-resets.pkt'],
   },
@@ -73,10 +53,6 @@ export const WAITING: Waiting[] = [
     reason:
       'a connection reset while it waits for accept() is withdrawn by the transport (T_DISCON_IND for the pending indication), so accept() never returns it; Linux returns it and reports the reset on the first read',
     scripts: ['linux/syscalls/accept-after-reset.pkt'],
-  },
-  {
-    reason: 'the freebsd sysctlMap lacks net.inet.tcp.ecn.enable, kern.ipc.maxsockbuf and net.inet.tcp.hostcache.purgenow',
-    scripts: ['freebsd/tools/public-suite-sysctls.pkt'],
   },
 ];
 

@@ -23,6 +23,22 @@ describe('tcp retransmission timer (RFC 6298)', () => {
     expect(r.rto(freebsdProfile)).to.equal(100 * MS + 200 * MS + 200 * MS);
   });
 
+  it('adds FreeBSD rexmit_slop after the backoff, not before it (TCPT_RANGESET of REXMTVAL * tcp_backoff[shift])', () => {
+    const r = new RttEstimator(1 * SEC);
+    r.sample(100 * MS, freebsdProfile);
+    r.backOff(freebsdProfile);
+    expect(r.rto(freebsdProfile)).to.equal(2 * 300 * MS + 200 * MS);
+    r.backOff(freebsdProfile);
+    expect(r.rto(freebsdProfile)).to.equal(4 * 300 * MS + 200 * MS);
+  });
+
+  it('leaves the slop off the initial RTO that no sample or expiry has set yet', () => {
+    const r = new RttEstimator(1 * SEC);
+    expect(r.rto(freebsdProfile)).to.equal(1 * SEC);
+    r.backOff(freebsdProfile);
+    expect(r.rto(freebsdProfile)).to.equal(2 * SEC + 200 * MS);
+  });
+
   it('smooths later samples with alpha 1/8 and beta 1/4 (§2.3)', () => {
     const r = new RttEstimator(1 * SEC);
     r.sample(100 * MS, linuxProfile);

@@ -164,8 +164,9 @@ describe('tcp sequence checks and PAWS', () => {
     expect(opt && opt.kind === 'ts' && opt.ecr).to.equal(ts);
   });
 
-  it('drops segments without a timestamp once negotiated on FreeBSD (RFC 7323 §3.2), accepts them on Linux', () => {
-    for (const [profile, expected] of [[freebsdProfile, 0], [linuxProfile, 10]] as const) {
+  it('drops segments without a timestamp once negotiated with tolerate_missing_ts=0 (RFC 7323 §3.2); FreeBSD by default and Linux accept them', () => {
+    const strict = tuneProfile(freebsdProfile, { dropMissingTs: true });
+    for (const [profile, expected] of [[strict, 0], [freebsdProfile, 10], [linuxProfile, 10]] as const) {
       const { inject, ep, p } = setup(profile);
       inject(fromPeer(ep, { payload: new Uint8Array(10), options: [] }));
       expect(p.c.received.length).to.equal(expected);

@@ -107,6 +107,13 @@ describe('tcp data transfer', () => {
   });
 });
 
+/** The MSS both ends of openPair settle on (TestNet's 1500-byte MTU, timestamps on). */
+function openPairMss(): number {
+  const net = new TestNet();
+  const p = openPair(net, net.addHost(A, freebsdProfile), net.addHost(B, freebsdProfile));
+  return p.client.sndMss;
+}
+
 describe('tcp Nagle and delayed ACK', () => {
   it('holds a small segment while data is unacknowledged (Nagle, RFC 9293 §3.7.4)', () => {
     const net = new TestNet();
@@ -122,6 +129,25 @@ describe('tcp Nagle and delayed ACK', () => {
     expect(sent).to.have.length(2);
     // The second went only after the (delayed, 40 ms) ACK of the first came back.
     expect(sent[1]!.t).to.be.at.least(40 * MS);
+  });
+
+  it("sends a write's short tail at once when the connection was idle at the call (BSD tcp_output idle test), then holds the next small write", () => {
+    const run = (profile: TcpProfile) => {
+      const net = new TestNet();
+      const a = net.addHost(A, profile);
+      const b = net.addHost(B, profile);
+      const p = openPair(net, a, b);
+      net.clearLog();
+      p.client.send(bytes(2000), net.now);
+      const first = net.from(A).filter((c) => c.seg.payload.length > 0).map((c) => c.seg.payload.length);
+      p.client.send(bytes(100), net.now);
+      const second = net.from(A).filter((c) => c.seg.payload.length > 0).length;
+      return { first, second };
+    };
+    const mss = openPairMss();
+    expect(run(freebsdProfile)).to.deep.equal({ first: [mss, 2000 - mss], second: 2 });
+    // Idleness judged per segment: the tail waits for the ACK of the full segment before it.
+    expect(run(tuneProfile(freebsdProfile, { nagleIdlePerCall: false }))).to.deep.equal({ first: [mss], second: 1 });
   });
 
   it('sends small segments at once with TCP_NODELAY', () => {

@@ -225,6 +225,24 @@ describe('tcp profiles and sysctl maps', () => {
     expect([p.windowScaling, p.timestamps]).to.deep.equal([false, true]);
   });
 
+  it('ships FreeBSD tolerating missing timestamps (tolerate_missing_ts = 1) and Linux accepting them', () => {
+    expect(freebsdProfile.dropMissingTs).to.equal(false);
+    expect(freebsdSysctlMap['net.inet.tcp.tolerate_missing_ts']!.show(freebsdProfile)).to.equal('1');
+    expect(linuxProfile.dropMissingTs).to.equal(false);
+  });
+
+  it('stores the FreeBSD sysctls the public suite sets first (ecn.enable, maxsockbuf) and takes hostcache.purgenow as an action', () => {
+    let p = freebsdProfile;
+    for (const [n, v] of [['net.inet.tcp.ecn.enable', '1'], ['kern.ipc.maxsockbuf', '4194304'], ['net.inet.tcp.hostcache.purgenow', '1']]) {
+      const r = withSysctl(p, freebsdSysctlMap, n!, v!);
+      if (!r.ok) throw new Error(r.error);
+      p = r.profile;
+    }
+    expect([p.ecnMode, p.sockBufLimit]).to.deep.equal([1, 4194304]);
+    expect(freebsdSysctlMap['net.inet.tcp.hostcache.purgenow']!.show(p)).to.equal('0');
+    expect(withSysctl(p, freebsdSysctlMap, 'net.inet.tcp.ecn.enable', '3').ok).to.equal(false);
+  });
+
   it('reports unknown names and bad values as typed errors', () => {
     expect(withSysctl(linuxProfile, linuxSysctlMap, 'net.ipv4.nope', '1')).to.deep.equal({ ok: false, error: 'unknown sysctl net.ipv4.nope' });
     const r = withSysctl(linuxProfile, linuxSysctlMap, 'net.ipv4.tcp_rmem', '1 2');

@@ -25,7 +25,8 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   tsHz: 1000,
   tsRandomOffset: true,
   tsOnRst: false,
-  dropMissingTs: true,
+  // net.inet.tcp.tolerate_missing_ts = 1 (tcp_input.c: "several TCP stacks violate RFC 7323").
+  dropMissingTs: false,
   mssDefault: 536,
   minSndMss: 216,
   // tcp_syn_backoff[]; keepinit (75 s) ends the attempt before the table does.
@@ -98,6 +99,11 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
 
   nagle: true,
   nagleMinshall: false,
+  nagleIdlePerCall: true,
+  // net.inet.tcp.ecn.enable: 2 = answer ECN when asked, never ask (FreeBSD 14).
+  ecnMode: 2,
+  // kern.ipc.maxsockbuf (sb_max): 2 MB.
+  sockBufLimit: 2097152,
   ephemeralLow: 10000,
   ephemeralHigh: 65535,
   ttl: 64,
@@ -133,6 +139,15 @@ const msl: SysctlEntry = {
     return { ok: true, set: { msl: n * MS, timeWait: 2 * n * MS } };
   },
   show: (p) => String(Math.round(p.msl / MS)),
+};
+
+/** A write-only action: any integer is accepted, reading shows 0 (hostcache.purgenow; there is no host cache to purge). */
+const action: SysctlEntry = {
+  fields: [],
+  parse(text) {
+    return parseIntStrict(text) === null ? { ok: false, error: 'expected an integer' } : { ok: true, set: {} };
+  },
+  show: () => '0',
 };
 
 const algorithm: SysctlEntry = {
@@ -181,4 +196,7 @@ export const freebsdSysctlMap: SysctlMap = {
   'net.inet.ip.portrange.last': intSysctl('ephemeralHigh', 1, 1, 65535),
   'net.inet.tcp.cc.algorithm': algorithm,
   'net.inet.ip.ttl': intSysctl('ttl', 1, 1, 255),
+  'net.inet.tcp.ecn.enable': intSysctl('ecnMode', 1, 0, 2),
+  'kern.ipc.maxsockbuf': intSysctl('sockBufLimit', 1, 1),
+  'net.inet.tcp.hostcache.purgenow': action,
 };

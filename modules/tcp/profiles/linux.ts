@@ -100,6 +100,11 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
 
   nagle: true,
   nagleMinshall: true,
+  nagleIdlePerCall: false,
+  // net.ipv4.tcp_ecn: 2 = answer ECN when asked, never ask.
+  ecnMode: 2,
+  // net.core.rmem_max (stored only: setsockopt is bounded by tcp_rmem/tcp_wmem[2] here).
+  sockBufLimit: 212992,
   ephemeralLow: 32768,
   ephemeralHigh: 60999,
   ttl: 64,
@@ -215,6 +220,7 @@ export const linuxSysctlMap: SysctlMap = {
   'net.ipv4.tcp_min_snd_mss': intSysctl('minSndMss', 1, 48, 65495),
   'net.ipv4.tcp_reordering': intSysctl('dupThresh', 1, 1, 300),
   'net.ipv4.tcp_max_syn_backlog': intSysctl('maxSynBacklog', 1, 1, 1 << 20),
+  'net.ipv4.tcp_ecn': intSysctl('ecnMode', 1, 0, 2),
   'net.core.somaxconn': intSysctl('somaxconn', 1, 0, 1 << 20),
   'net.ipv4.tcp_abort_on_overflow': boolSysctl('abortOnOverflow'),
   'net.ipv4.ip_local_port_range': portRange,

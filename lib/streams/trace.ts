@@ -77,6 +77,17 @@ export interface TraceStream {
   stream: Stream;
 }
 
+/**
+ * A module's own step (a protocol decision inside a host), for the run's trace: `ev` is a dotted
+ * kind the module chooses, `fields` plain JSON values. Modules emit it only when env.tracing.
+ */
+export interface TraceNote {
+  t: Time;
+  q: Queue;
+  ev: string;
+  fields: Record<string, unknown>;
+}
+
 export type StreamsTraceEvents = {
   put: (e: TracePut) => void;
   service: (e: TraceQueue) => void;
@@ -93,6 +104,7 @@ export type StreamsTraceEvents = {
   defer: (e: TraceDefer) => void;
   open: (e: TraceStream) => void;
   close: (e: TraceStream) => void;
+  note: (e: TraceNote) => void;
 };
 
 /** "s3:tcp/udp0:W" — stream id, stream label, queue owner, side. */

@@ -34,6 +34,7 @@ import {
 import type { Mblk, ModuleInfo, OpenCtx, QInit, Queue, StreamTab } from '../../lib/streams/index.ts';
 import type { TimerId } from '../../lib/sim/types.ts';
 import type { Time } from '../../lib/sim/time.ts';
+import { formatIpv4 } from '../../lib/wire/ip-types.ts';
 import { handoffCtl, type BtcpConfig, type CtlDown, type CtlUp } from '../control/ctl.ts';
 import { ctlDown } from './control.ts';
 import { beInbound, beOutbound } from './forward.ts';
@@ -74,6 +75,8 @@ function btcpopen(q: Queue, ctx: OpenCtx): number | void {
     ctl: (m: CtlUp) => up(b, mkctl(m)),
     now: () => q.env.now(),
     rearm: () => rearm(b),
+    tracing: () => q.env.tracing,
+    note: (ev, fields) => q.env.trace.emit('note', { t: q.env.now(), q, ev, fields }),
   });
   q.ptr = WR(q).ptr = b;
   if (ctx.args !== undefined && ctx.args !== null) b.st.configure(ctx.args as BtcpConfig);
@@ -134,8 +137,15 @@ function btcpwput(q: Queue, mp: Mblk): void {
   b.inWrite++;
   try {
     if (st.isService(s.src, s.sport)) return feOutbound(st, s);
-    const c = st.be.size > 0 ? st.be.get(outboundTuple(s)) : undefined;
-    if (c === undefined) return putnext(q, s.mp);
+    const t = st.be.size + st.beGone.size > 0 ? outboundTuple(s) : null;
+    const c = t !== null && st.be.size > 0 ? st.be.get(t) : undefined;
+    if (c === undefined) {
+      if (t === null || st.beGone.size === 0 || !st.isGone(t)) return putnext(q, s.mp);
+      // TCP still speaks for a connection BTCP dropped (reset from below): never to the client.
+      st.count('swallowedAfterDrop');
+      if (st.io.tracing()) st.io.note('handoff.swallow', { client: `${formatIpv4(s.dst)}:${s.dport}`, flags: s.flags, why: 'dropped' });
+      return freemsg(s.mp);
+    }
     if (c.phase === 'syn') return answerFromTcp(st, c, s);
     beOutbound(st, c, s);
   } finally {

@@ -35,12 +35,13 @@ function peerUp(st: BtcpState, peer: string, addr: Ipv4Addr, maxBody: number): v
   st.view?.channel(peer, true);
   const waiting = st.pendingTerminates.get(peer);
   st.pendingTerminates.delete(peer);
-  for (const t of waiting ?? []) st.io.ctl({ ho: 'send', peer, msg: t });
+  for (const t of waiting ?? []) st.send(peer, { ho: 'send', peer, msg: t });
 }
 
 function peerDown(st: BtcpState, peer: string): void {
   if (!st.peers.delete(peer)) return;
   st.view?.channel(peer, false);
+  st.requeueSent(peer);
   // FE: handoffs whose answer can no longer come.
   for (const [, c] of [...st.fe]) if (c.phase === 'handoff' && c.peer === peer) handoffChannelLost(st, c);
   // BE: copies the FE may not know it has (not answered yet, or answered but never used).

@@ -6,13 +6,13 @@
  * takeover, forward, terminate) are functions over this state; `io` is how they send.
  */
 import { freemsg, type Mblk } from '../../lib/streams/index.ts';
-import type { Time } from '../../lib/sim/time.ts';
+import { SEC, type Time } from '../../lib/sim/time.ts';
 import type { Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import type { Seq } from '../../lib/wire/seq.ts';
 import type { BtcpConfig, BtcpLimits, BtcpStats, CtlUp } from '../control/ctl.ts';
 import type { Endpoint, HandoffReq, Terminate } from '../control/frame.ts';
-import { ConnTable, type FourTuple } from './conn-state.ts';
-import { resolveConfig, DEFAULT_LIMITS, type ResolvedConfig } from './config.ts';
+import { ConnTable, tupleKey, type FourTuple } from './conn-state.ts';
+import { resolveConfig, DEFAULT_LIMITS, TERMINATE_RESEND_WINDOW, type ResolvedConfig } from './config.ts';
 import { ClusterView } from './dispatch/view.ts';
 import type { DispatchPolicy } from './dispatch/policy.ts';
 import { createPolicy } from './dispatch/registry.ts';
@@ -29,7 +29,14 @@ export interface BtcpIo {
   now(): Time;
   /** A deadline may have moved earlier: re-arm the module's timer. */
   rearm(): void;
+  /** Is anyone reading the trace? Checked before building an event (tracing off costs this call). */
+  tracing(): boolean;
+  /** A step inside this node, for the trace (`ev` "handoff.*" or "ctl.*"; fields plain JSON values). */
+  note(ev: string, fields: Record<string, unknown>): void;
 }
+
+/** How long the BE swallows what its TCP still sends for a connection it dropped (a TIME_WAIT's worth). */
+export const BE_GONE_KEEP = 60 * SEC;
 
 export type FePhase = 'syn' | 'synack' | 'head' | 'handoff' | 'forward';
 
@@ -110,6 +117,15 @@ export class BtcpState {
   readonly peers = new Map<string, Peer>();
   /** TERMINATEs waiting for the channel to a peer to come back (bounded per peer). */
   readonly pendingTerminates = new Map<string, Terminate[]>();
+  /**
+   * BE: connections dropped from the table -> until when whatever the BE's TCP still sends for
+   * them is swallowed (a SYN/ACK answering a replay aborted before it, a retransmission racing
+   * the RST sent up). Nothing of a handed-off connection may leave unrewritten, from the BE's
+   * own address. Bounded by maxConns, oldest forgotten first.
+   */
+  readonly beGone = new Map<string, Time>();
+  /** BE: TERMINATEs written on a channel lately, per peer: sent again if that channel dies (bounded). */
+  readonly sentTerminates = new Map<string, Array<{ at: Time; msg: Terminate }>>();
   readonly counters: Record<string, number> = {};
   readonly handoffs: Record<string, number> = {};
 
@@ -172,6 +188,20 @@ export class BtcpState {
     this.be.delete(c.tuple);
     const key = beKey(c.peer, c.connId);
     if (this.beById.get(key) === c.tuple) this.beById.delete(key);
+    const k = tupleKey(c.tuple);
+    this.beGone.delete(k);
+    if (this.beGone.size >= this.limits.maxConns) this.beGone.delete(this.beGone.keys().next().value!);
+    this.beGone.set(k, this.io.now() + BE_GONE_KEEP);
+  }
+
+  /** BE: is `t` a connection dropped lately, whose TCP output must not leave? */
+  isGone(t: FourTuple): boolean {
+    const k = tupleKey(t);
+    const until = this.beGone.get(k);
+    if (until === undefined) return false;
+    if (until > this.io.now()) return true;
+    this.beGone.delete(k);
+    return false;
   }
 
   /** Queue a TERMINATE for a peer whose channel is down (oldest dropped at the bound). */
@@ -187,8 +217,41 @@ export class BtcpState {
 
   /** Send a control message to a peer, or keep a TERMINATE for later when its channel is down. */
   send(peer: string, msg: CtlUp & { ho: 'send' }): void {
-    if (!this.peers.has(peer) && msg.msg.type === 'TERMINATE') return this.deferTerminate(peer, msg.msg);
+    const m = msg.msg;
+    if (m.type === 'TERMINATE') {
+      if (!this.peers.has(peer)) return this.deferTerminate(peer, m);
+      // A BE's TERMINATE frees FE state nothing else frees before the idle timeout: keep it
+      // until it is old enough to have arrived (a channel cut while stuck loses what was in it).
+      if (m.reason !== 'aborted') this.keepSent(peer, m);
+    }
     this.io.ctl(msg);
+  }
+
+  private keepSent(peer: string, msg: Terminate): void {
+    let q = this.sentTerminates.get(peer);
+    if (q === undefined) this.sentTerminates.set(peer, (q = []));
+    const now = this.io.now();
+    while (q.length > 0 && (q[0]!.at + TERMINATE_RESEND_WINDOW <= now || q.length >= this.limits.maxPendingTerminates)) q.shift();
+    q.push({ at: now, msg });
+  }
+
+  /**
+   * The channel to `peer` is gone: the TERMINATEs written on it lately may have died with it.
+   * They wait with the others for the next channel (a duplicate at the FE is counted, harmless).
+   */
+  requeueSent(peer: string): number {
+    const q = this.sentTerminates.get(peer);
+    this.sentTerminates.delete(peer);
+    if (q === undefined) return 0;
+    const now = this.io.now();
+    let n = 0;
+    for (const e of q) {
+      if (e.at + TERMINATE_RESEND_WINDOW <= now) continue;
+      this.deferTerminate(peer, e.msg);
+      n++;
+    }
+    if (n > 0) this.count('terminatesRequeued', n);
+    return n;
   }
 
   stats(): BtcpStats {

@@ -12,7 +12,7 @@ import { TcpFlag } from '../../lib/wire/tcp-types.ts';
 import type { HandoffReq, NakReasonName } from '../control/frame.ts';
 import { parseIpv4Tcp } from '../../lib/wire/ipv4-tcp.ts';
 import { BE_SYN_TIMEOUT } from './config.ts';
-import type { FourTuple } from './conn-state.ts';
+import { tupleKey, type FourTuple } from './conn-state.ts';
 import { rstPacket } from './packets.ts';
 import { rewriteClientToBe, rewriteSynForBe } from './rewrite.ts';
 import { initialState, optionMismatch, rewriteState, type FeInitialState } from './rewrite-state.ts';
@@ -67,6 +67,7 @@ export function takeOver(st: BtcpState, peer: string, id: number, req: HandoffRe
     confirmed: false,
   };
   if (!st.be.insert(t, c, st.io.now(), BE_SYN_TIMEOUT).ok) return nak(st, peer, id, req.connId, 'overloaded');
+  st.beGone.delete(tupleKey(t));
   st.beById.set(beKey(peer, req.connId), t);
   st.count('replays');
   st.io.rearm();

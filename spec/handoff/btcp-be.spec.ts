@@ -197,6 +197,48 @@ describe('BTCP on a back end', () => {
       expect(sent(r.takeUp()).map((m) => m.msg)).to.deep.equal([{ type: 'TERMINATE', connId: 1, reason: 'rst' }]);
     });
 
+    it('swallows the SYN/ACK its TCP answers to a replay the FE aborted before it, and resets the copy from below', () => {
+      const { r } = requested();
+      r.fromAbove(ctlMsg({ ho: 'recv', peer: 'fe', id: 6, msg: { type: 'TERMINATE', connId: 1, reason: 'aborted' } }));
+      const [rst] = packets(r.takeUp()).map(parsed);
+      expect([rst!.tcp.flags, rst!.tcp.seq, rst!.ip.dst]).to.deep.equal([RST, C_ISN + 1, BE1.addr]);
+      // The BE's TCP answers the replayed SYN after BTCP dropped the connection: nothing may leave.
+      r.fromAbove(packetMsg(synAck()));
+      r.fromAbove(packetMsg(b2c({ seq: BE_ISN, ack: C_ISN + 1, flags: SYN | ACK, window: 65160 })));
+      expect(r.takeDown()).to.have.length(0);
+      expect(sent(r.takeUp())).to.have.length(0);
+    });
+
+    it('never lets out, from its own address, what its TCP sends after a copy was reset from below', () => {
+      const r = takenOver();
+      r.fromAbove(ctlMsg({ ho: 'peer-down', peer: 'fe' }));
+      r.takeUp();
+      r.fromAbove(packetMsg(b2c({ seq: BE_ISN + 1, ack: C_ISN + 1 + REQUEST.length, flags: ACK | PSH, window: 1000, payload: 'HTTP/1.1 200 OK\r\n\r\n' })));
+      expect(r.takeDown()).to.have.length(0);
+    });
+
+    it('sends a TERMINATE again on the new channel when the channel it was written on dies', () => {
+      const r = takenOver();
+      r.fromBelow(packetMsg(c2b({ seq: C_ISN + 1 + REQUEST.length, ack: BE_ISN + 1, flags: ACK, window: 500, options: ts(130, 0xffffff00) })));
+      r.fromBelow(packetMsg(c2b({ seq: C_ISN + 1 + REQUEST.length, flags: RST, window: 0 })));
+      r.takeUp();
+      expect(sent(r.takeUp())).to.have.length(0);
+      r.advance(4 * SEC);
+      r.fromAbove(ctlMsg({ ho: 'peer-down', peer: 'fe' }));
+      r.fromAbove(ctlMsg({ ho: 'peer-up', peer: 'fe', addr: FE_LAN, maxBody: 65536 }));
+      expect(sent(r.takeUp()).map((m) => m.msg)).to.deep.equal([{ type: 'TERMINATE', connId: 1, reason: 'rst' }]);
+    });
+
+    it('does not send a TERMINATE again once it is older than the resend window', () => {
+      const r = takenOver();
+      r.fromBelow(packetMsg(c2b({ seq: C_ISN + 1 + REQUEST.length, flags: RST, window: 0 })));
+      r.takeUp();
+      r.advance(11 * SEC);
+      r.fromAbove(ctlMsg({ ho: 'peer-down', peer: 'fe' }));
+      r.fromAbove(ctlMsg({ ho: 'peer-up', peer: 'fe', addr: FE_LAN, maxBody: 65536 }));
+      expect(sent(r.takeUp())).to.have.length(0);
+    });
+
     it('resets a copy the FE never used when the channel to it breaks', () => {
       const r = takenOver();
       r.fromAbove(ctlMsg({ ho: 'peer-down', peer: 'fe' }));

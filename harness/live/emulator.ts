@@ -54,13 +54,14 @@ export async function startEmulator(cfg: EmulatorConfig, onFatal: (message: stri
     onError: (err) => onFatal(`the emulated world failed: ${(err as Error)?.stack ?? String(err)}`),
   });
   // A packet from the TUN enters at the wall-clock time, except while the simulation is
-  // behind the wall clock (its last turn could not run everything due): then it most likely
-  // arrived during that lag, so it enters at the simulation's own time, before the due timers
-  // run. Catching up first would fire retransmission timers that the waiting ACK cancels.
+  // behind the wall clock (its last turn could not run everything due, or the next turn is
+  // overdue: the emulator was not scheduled): then it most likely arrived during that time, so
+  // it enters at the simulation's own time, before the due timers run. Catching up first would
+  // fire retransmission timers that the waiting ACK cancels.
   const enter = (fn: () => void): void => {
     if (!driver.isRunning) return;
     if (driver.lag > maxLag) maxLag = driver.lag;
-    if (driver.lag > 0) {
+    if (driver.behind) {
       try {
         fn();
       } catch (err) {

@@ -51,6 +51,9 @@ export const systemWallClock: WallClock = {
 
 export type RealtimeYields = 'between-instants' | 'after-catch-up';
 
+/** How late a turn's timer may fire before the driver counts as behind (timer granularity). */
+const LATE_MS = 2;
+
 export interface RealtimeOptions {
   /** Virtual seconds per wall second (default 1). */
   speed?: number;
@@ -98,6 +101,18 @@ export class RealtimeDriver {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /**
+   * Whether the simulation is behind the wall clock with work it has not run: the last turn
+   * could not run everything due (`lag`), or the timer of the next turn is overdue by more than
+   * `LATE_MS` (Node did not get to it: a busy event loop, or a process not scheduled). Outside
+   * input that arrives then most likely arrived during that time, so a caller may run it at the
+   * simulation's own time, before the due events it could cancel, rather than `post` it after
+   * them.
+   */
+  get behind(): boolean {
+    return this.lag > 0 || this.wall.now() > this.timerAt + LATE_MS;
   }
 
   /** The virtual time that corresponds to the wall clock now. */

@@ -230,6 +230,24 @@ describe('sim: realtime driver', () => {
     rt.stop();
   });
 
+  it('counts as behind while the timer of its next turn is overdue, and no longer once the turn has run', () => {
+    const s = new Scheduler();
+    const wall = new FakeWall();
+    s.schedule(10 * MS, () => {});
+    const rt = new RealtimeDriver(s, { wall });
+    rt.start();
+    wall.t = 5;
+    expect(rt.behind).to.equal(false);
+    wall.t = 11; // late by less than timer granularity
+    expect(rt.behind).to.equal(false);
+    wall.t = 20; // the event loop never got to the timer
+    expect(rt.behind).to.equal(true);
+    wall.advance(0);
+    expect(rt.behind).to.equal(false);
+    expect(s.now()).to.equal(20 * MS);
+    rt.stop();
+  });
+
   it('refuses an unknown yields option', () => {
     expect(() => new RealtimeDriver(new Scheduler(), { yields: 'sometimes' as 'after-catch-up' })).to.throw(RangeError, /yields/);
   });

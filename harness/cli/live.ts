@@ -8,7 +8,8 @@ import { LiveError } from '../live/sys.ts';
 import { DEFAULT_CLUSTER } from '../live/scenario-world.ts';
 
 const USAGE =
-  'usage: handoff live [--scenario FILE | --cluster] [--network NAME] [--exec "COMMAND"] [--pcap FILE] [--seed N] [--max-time SECONDS] | handoff live --cleanup';
+  'usage: handoff live [--scenario FILE] [--network NAME] [--exec "COMMAND"] [--pcap FILE] [--seed N] [--max-time SECONDS] | handoff live --cleanup\n' +
+  '  with no --scenario (or with --cluster) it runs the default handoff cluster: FE owning VIP 203.0.113.10, be1-be3';
 
 export const liveCommand: Command = {
   name: 'live',
@@ -35,7 +36,6 @@ export const liveCommand: Command = {
         return 0;
       } else throw new CliError(`unknown option ${a}\n${USAGE}`, 2);
     }
-    if (o.network !== null && o.scenario === null) throw new CliError('--network needs --scenario or --cluster (the default world has one place for the client)', 2);
     try {
       if (o.cleanup) {
         preflight();

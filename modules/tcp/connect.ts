@@ -9,7 +9,7 @@ import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
 import { algorithmFor } from './congestion/index.ts';
 import type { TcpEndpoint } from './endpoint.ts';
 import { dataOptionBytes, synOptions, type ReceivedOptions } from './options.ts';
-import { synWindow, tsNow } from './rcv.ts';
+import { roundBuffersToMss, synWindow, tsNow } from './rcv.ts';
 import { output, transmit } from './snd.ts';
 import { TcpState } from './state.ts';
 import { armKeepalive } from './timer.ts';
@@ -157,6 +157,7 @@ export function becomeEstablished(ep: TcpEndpoint): void {
   // RFC 6298 §5.7: after a lost SYN without an RTT sample, the RTO starts at 3 s.
   if (ep.synRetrans > 0 && !ep.rtt.hasSample) ep.rtt.base = Math.max(ep.rtt.base, p.rtoAfterSynLoss);
   ep.rtt.backoff = 0;
+  roundBuffersToMss(ep, ep.sndMss + dataOptionBytes(ep.tsOn));
   // RFC 5681 §3.1: one segment of initial window if the SYN or SYN/ACK was lost.
   const iw = (ep.synRetrans > 0 ? 1 : p.initialCwnd) * ep.sndMss;
   const cc = algorithmFor(p.congestion);

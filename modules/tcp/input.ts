@@ -8,7 +8,7 @@ import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
 import { becomeEstablished, sendSynAck, synSentInput } from './connect.ts';
 import type { TcpEndpoint } from './endpoint.ts';
 import { readOptions, type ReceivedOptions } from './options.ts';
-import { acceptText, rcvWnd } from './rcv.ts';
+import { acceptText, acceptWnd } from './rcv.ts';
 import { ackAcceptable, output, processAck, sendAck } from './snd.ts';
 import { TcpState, acceptsText } from './state.ts';
 import { setCloseTimer } from './timer.ts';
@@ -86,8 +86,13 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
 
   // First: sequence number.
   const segLen = payload.length + (syn ? 1 : 0) + (fin ? 1 : 0);
-  const wnd = rcvWnd(ep);
-  if (!seqAcceptable(seg.seq, segLen, ep.rcvNxt, wnd, p.rightEdgeData)) {
+  const wnd = acceptWnd(ep);
+  // BSD tests a RST strictly inside the window before anything else (tcp_do_segment:
+  // SEQ_LT(th_seq, last_ack_sent + rcv_wnd)); one at the right edge is dropped silently.
+  if (rst && p.rstRightEdgeStrict && wnd > 0 && seqDiff(seg.seq, ep.rcvNxt) >= wnd) return;
+  // BSD trims against the window by payload alone: a FIN just past the last byte still fits.
+  const testLen = fin && !p.windowTestCountsFin ? segLen - 1 : segLen;
+  if (!seqAcceptable(seg.seq, testLen, ep.rcvNxt, wnd, p.rightEdgeData)) {
     if (wnd === 0 && seg.seq === ep.rcvNxt && !syn) {
       // §3.10.7.4: with a zero window, still process the ACK, URG and RST of the segment.
       if (payload.length > 0) mib.TCPZeroWindowDrop++;
@@ -230,7 +235,7 @@ function textAndFin(ep: TcpEndpoint, o: ReceivedOptions, start: Seq, payload: Ui
     data = data.subarray(Math.min(skip, data.length));
     s = ep.rcvNxt;
   }
-  const room = seqDiff(seqAdd(ep.rcvNxt, rcvWnd(ep)), s);
+  const room = seqDiff(seqAdd(ep.rcvNxt, acceptWnd(ep)), s);
   if (data.length > room) {
     // Text beyond the window is dropped; in a state that takes text, say so with an ACK.
     if (room <= 0 && acceptsText(ep.state)) ep.ackNow = true;

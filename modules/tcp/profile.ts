@@ -82,6 +82,17 @@ export interface TcpProfile {
   readonly rcvWindowShare: number;
   /** Round the offered window down to a multiple of the MSS (Linux tcp_select_window). */
   readonly rcvWindowMssRounding: boolean;
+  /**
+   * Round both socket buffers up to a multiple of the MSS when the connection is established
+   * (FreeBSD tcp_mss: a 65536-byte buffer becomes 65700 with MSS 1460), capped at sockBufLimit.
+   */
+  readonly sockBufMssRounding: boolean;
+  /**
+   * Test arriving segments against the free receive-buffer space when it exceeds the window
+   * last advertised (FreeBSD rcv_wnd = imax(sbspace, rcv_adv - rcv_nxt)); otherwise against
+   * the advertised window only (Linux tcp_receive_window).
+   */
+  readonly rcvWndFromSpace: boolean;
   /** Upper bound of the reassembly queue, in segments (BSD net.inet.tcp.reass.maxqueuelen). */
   readonly reasmMaxSegments: number;
 
@@ -147,6 +158,18 @@ export interface TcpProfile {
    * exact: the peer may not have seen our ACK of its FIN (Linux tcp_reset_check).
    */
   readonly rstAtFinMinus1: boolean;
+  /**
+   * A RST must lie strictly inside the window (BSD: SEQ_LT(th_seq, last_ack_sent + rcv_wnd),
+   * tested before the general window test); one at RCV.NXT+RCV.WND is dropped without an
+   * answer. Otherwise a zero-length RST at the right edge passes the window test.
+   */
+  readonly rstRightEdgeStrict: boolean;
+  /**
+   * The FIN counts in the segment length of the window test (RFC 9293 SEG.LEN). BSD trims by
+   * payload only (todrop = th_seq + tlen - (rcv_nxt + rcv_wnd)), so a FIN right after the
+   * last byte of the window is acceptable.
+   */
+  readonly windowTestCountsFin: boolean;
   /** In SYN-RECEIVED any in-window RST drops the embryonic connection (Linux tcp_check_req; no challenge ACK). */
   readonly synRcvdRstInWindow: boolean;
   /**
@@ -204,8 +227,8 @@ export interface TcpProfile {
    */
   readonly ecnMode: number;
   /**
-   * Largest socket buffer the host allows (FreeBSD kern.ipc.maxsockbuf, sb_max). Stored and
-   * reported; buffers are bounded by rcvBufMax/sndBufMax, which default to the same 2 MB.
+   * Largest socket buffer the host allows (FreeBSD kern.ipc.maxsockbuf, sb_max): caps the
+   * rounding of sockBufMssRounding. Autotuning and setsockopt are bounded by rcvBufMax/sndBufMax.
    */
   readonly sockBufLimit: number;
   readonly ephemeralLow: number;

@@ -78,6 +78,38 @@ export function rcvWnd(ep: TcpEndpoint): number {
 }
 
 /**
+ * The window segments are tested against (RFC 9293 §3.10.7.4). Normally RCV.WND as advertised;
+ * with rcvWndFromSpace the larger of that and the free buffer space (FreeBSD tcp_input:
+ * rcv_wnd = imax(sbspace(&so->so_rcv), rcv_adv - rcv_nxt)), which exceeds what an unscaled
+ * window field can say once the buffer is larger than 65535.
+ */
+export function acceptWnd(ep: TcpEndpoint): number {
+  const adv = rcvWnd(ep);
+  // An embryo is judged by the window its SYN/ACK offered (BSD syncache: sc_wnd).
+  if (!ep.profile.rcvWndFromSpace || ep.state === TcpState.SYN_RECEIVED) return adv;
+  const space = Math.floor(ep.rcvBufSize * ep.profile.rcvWindowShare) - ep.rcvBuf.length;
+  return space > adv ? space : adv;
+}
+
+/**
+ * Round the socket buffers up to a whole number of segments once the MSS is known (FreeBSD
+ * tcp_mss: roundup(sb_hiwat, mss), capped at sb_max, only ever growing). `mss` is the
+ * segment size before option bytes (t_maxseg).
+ */
+export function roundBuffersToMss(ep: TcpEndpoint, mss: number): void {
+  const p = ep.profile;
+  if (!p.sockBufMssRounding || mss <= 0) return;
+  if (ep.sndBufSize >= mss) {
+    const r = Math.min(Math.ceil(ep.sndBufSize / mss) * mss, p.sockBufLimit);
+    if (r > ep.sndBufSize) ep.sndBufSize = r;
+  }
+  if (ep.rcvBufSize > mss) {
+    const r = Math.min(Math.ceil(ep.rcvBufSize / mss) * mss, p.sockBufLimit);
+    if (r > ep.rcvBufSize) ep.rcvBufSize = r;
+  }
+}
+
+/**
  * Accept in-window text at `s` (already trimmed to start at or after RCV.NXT and to end
  * within the window). Returns true when the FIN has now been reached in order.
  */

@@ -29,6 +29,61 @@ describe('tcp: where Linux and FreeBSD go beyond the RFC text', () => {
     }
   });
 
+  it('rounds the socket buffers up to a multiple of the MSS once established (FreeBSD tcp_mss), Linux keeps its sizes', () => {
+    const { ep } = setup(freebsdProfile);
+    const mss = ep.sndMss + 12; // t_maxseg: the TS option is not taken off before rounding
+    expect(ep.rcvBufSize).to.equal(Math.ceil(65536 / mss) * mss);
+    expect(ep.sndBufSize).to.equal(Math.ceil(32768 / mss) * mss);
+    expect(setup(linuxProfile).ep.rcvBufSize).to.equal(linuxProfile.rcvBufDefault);
+  });
+
+  it('tests segments against the free buffer space beyond the unscaled 65535 window (FreeBSD rcv_wnd = imax(sbspace, rcv_adv - rcv_nxt))', () => {
+    const prof = { ...freebsdProfile, windowScaling: false, timestamps: false };
+    const { inject, ep, net } = setup(prof);
+    expect(ep.rcvBufSize).to.equal(65700);
+    // The last byte of the 65700-byte space: queued out of order, answered with a duplicate ACK.
+    inject(fromPeer(ep, { seq: plus(ep.rcvNxt, 65699), payload: new Uint8Array(1) }));
+    expect(ep.reasm?.isEmpty()).to.equal(false);
+    expect(net.from(A).map((c) => c.seg.ack)).to.deep.equal([ep.rcvNxt]);
+    // The Linux rule (advertised window only) would drop it.
+    const lin = setup({ ...prof, rcvWndFromSpace: false });
+    lin.inject(fromPeer(lin.ep, { seq: plus(lin.ep.rcvNxt, 65699), payload: new Uint8Array(1) }));
+    expect(lin.ep.reasm?.isEmpty() ?? true).to.equal(true);
+  });
+
+  it('drops a RST at RCV.NXT+RCV.WND silently (FreeBSD: SEQ_LT against the right edge), challenges one just inside', () => {
+    // Unscaled, so the space (65700) is beyond what the window field said (65535).
+    const { inject, ep, net } = setup({ ...freebsdProfile, windowScaling: false, timestamps: false });
+    const wnd = ep.rcvBufSize;
+    inject(fromPeer(ep, { flags: TcpFlag.RST, seq: plus(ep.rcvNxt, wnd) }));
+    expect(net.from(A)).to.have.length(0);
+    inject(fromPeer(ep, { flags: TcpFlag.RST, seq: plus(ep.rcvNxt, wnd - 1) }));
+    expect(net.from(A).map((c) => flagsOf(c.seg))).to.deep.equal(['.']);
+    expect(ep.state).to.equal(TcpState.ESTABLISHED);
+  });
+
+  it('takes a FIN right after the last byte of the window without an answer in CLOSE-WAIT (BSD trims by payload only)', () => {
+    const prof = { ...freebsdProfile, windowScaling: false, timestamps: false };
+    const { inject, ep, net } = setup(prof);
+    // The real peer never sent that FIN: keep its answers to our ACK of it off the wire.
+    net.dropIf = (c) => c.src === ipv4(B);
+    inject(fromPeer(ep, { flags: TcpFlag.ACK | TcpFlag.FIN }));
+    net.run(5 * MS);
+    net.clearLog();
+    inject(fromPeer(ep, { flags: TcpFlag.ACK | TcpFlag.FIN, seq: plus(ep.rcvNxt, ep.rcvBufSize) }));
+    net.run(100 * MS);
+    expect(net.from(A)).to.have.length(0);
+    // Counting the FIN in SEG.LEN (RFC 9293) puts it outside: a duplicate ACK answers it.
+    const rfc = setup({ ...prof, windowTestCountsFin: true });
+    rfc.net.dropIf = (c) => c.src === ipv4(B);
+    rfc.inject(fromPeer(rfc.ep, { flags: TcpFlag.ACK | TcpFlag.FIN }));
+    rfc.net.run(5 * MS);
+    rfc.net.clearLog();
+    rfc.inject(fromPeer(rfc.ep, { flags: TcpFlag.ACK | TcpFlag.FIN, seq: plus(rfc.ep.rcvNxt, rfc.ep.rcvBufSize) }));
+    rfc.net.run(100 * MS);
+    expect(rfc.net.from(A)).to.have.length(1);
+  });
+
   it('ignores text after the peer FIN without answering (CLOSE-WAIT, §3.10.7.4 seventh step)', () => {
     const { inject, ep, net } = setup(linuxProfile);
     inject(fromPeer(ep, { flags: TcpFlag.ACK | TcpFlag.FIN }));

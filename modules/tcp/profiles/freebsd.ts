@@ -48,6 +48,8 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   sndBufAuto: true,
   rcvWindowShare: 1,
   rcvWindowMssRounding: false,
+  sockBufMssRounding: true,
+  rcvWndFromSpace: true,
   reasmMaxSegments: 100,
 
   congestion: 'newreno',
@@ -80,6 +82,8 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   rfc1337: true,
   rightEdgeData: false,
   rstAtFinMinus1: false,
+  rstRightEdgeStrict: true,
+  windowTestCountsFin: false,
   synRcvdRstInWindow: false,
   ackRepeatsFin: true,
   oldSegmentRule: 'trim',

@@ -47,6 +47,8 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   sndBufAuto: true,
   rcvWindowShare: 0.5,
   rcvWindowMssRounding: true,
+  sockBufMssRounding: false,
+  rcvWndFromSpace: false,
   reasmMaxSegments: 512,
 
   congestion: 'newreno',
@@ -81,6 +83,8 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   rfc1337: false,
   rightEdgeData: true,
   rstAtFinMinus1: true,
+  rstRightEdgeStrict: false,
+  windowTestCountsFin: true,
   synRcvdRstInWindow: true,
   ackRepeatsFin: false,
   oldSegmentRule: 'rcv-wup',

@@ -45,7 +45,7 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
   if (ep.state === TcpState.SYN_SENT) {
     if (synSentInput(ep, seg, o)) {
       // Data or FIN on the SYN/ACK continues at the sixth step (§3.10.7.3).
-      textAndFin(ep, o, seqAdd(seg.seq, 1), seg.payload, (f & TcpFlag.FIN) !== 0);
+      textAndFin(ep, seg, o, seqAdd(seg.seq, 1), seg.payload, (f & TcpFlag.FIN) !== 0);
     }
     return;
   }
@@ -204,7 +204,7 @@ export function segmentArrives(ep: TcpEndpoint, seg: TcpRepr): void {
     mib.TCPUrgentSeen++;
   }
 
-  textAndFin(ep, o, seg.seq, payload, fin);
+  textAndFin(ep, seg, o, seg.seq, payload, fin);
 }
 
 /** RFC 2883 §4.1: report data below RCV.NXT that arrived again in a D-SACK block (Linux tcp_send_dupack). */
@@ -216,7 +216,7 @@ function oldData(ep: TcpEndpoint, s: Seq, len: number): void {
 }
 
 /** Seventh and eighth steps: segment text, then FIN. Ends by sending what is due. */
-function textAndFin(ep: TcpEndpoint, o: ReceivedOptions, start: Seq, payload: Uint8Array, finFlag: boolean): void {
+function textAndFin(ep: TcpEndpoint, seg: TcpRepr, o: ReceivedOptions, start: Seq, payload: Uint8Array, finFlag: boolean): void {
   const stack = ep.stack;
   let s = start;
   let data = payload;
@@ -244,9 +244,15 @@ function textAndFin(ep: TcpEndpoint, o: ReceivedOptions, start: Seq, payload: Ui
   }
   if ((data.length > 0 || fin) && acceptsText(ep.state)) {
     if (ep.orphan && data.length > 0) {
-      // Data for a socket nobody will read: reset (Linux TCPAbortOnData, BSD likewise).
+      // Data for a socket nobody will read: the connection goes, and the segment is answered
+      // as if it had found none, <SEQ=SEG.ACK><CTL=RST> (Linux TCPAbortOnData then
+      // tcp_v4_send_reset; BSD tcps_rcvafterclose, tcp_close, dropwithreset).
       stack.mib.TCPAbortOnData++;
-      ep.abortWithRst(null);
+      if (ep.state === TcpState.ESTABLISHED || ep.state === TcpState.CLOSE_WAIT) stack.mib.EstabResets++;
+      const local = ep.localAddr;
+      const remote = ep.remoteAddr;
+      ep.drop(null);
+      stack.replyRst(local, remote, seg);
       return;
     }
     const finNow = acceptText(ep, s, data, fin, o.tsEcr);

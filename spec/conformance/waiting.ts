@@ -21,11 +21,6 @@ export const WAITING: Waiting[] = [
     scripts: ['freebsd/states/established/data-right-edge.pkt'],
   },
   {
-    reason:
-      'data for a socket already closed is answered like a segment without a connection, <SEQ=SEG.ACK><CTL=RST> (Linux tcp_v4_send_reset after TCPAbortOnData or TCP_TW_RST, FreeBSD dropwithreset); the TCP sends an abort RST with the ACK bit',
-    scripts: ['common/close/data-after-close-resets.pkt'],
-  },
-  {
     reason: 'FreeBSD closes a connection with unread data by flushing it and sending FIN (tcp_disconnect); the TCP resets it as Linux does',
     scripts: ['freebsd/close/close-with-unread-data-fin.pkt'],
   },

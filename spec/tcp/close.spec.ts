@@ -137,6 +137,23 @@ describe('tcp connection close (RFC 9293 §3.6)', () => {
     expect(p.s.errors).to.deep.equal(['ECONNRESET']);
   });
 
+  it('answers data after close() as a segment without a connection: <SEQ=SEG.ACK><CTL=RST>, no ACK bit (Linux tcp_v4_send_reset, BSD dropwithreset)', () => {
+    for (const prof of [linuxProfile, freebsdProfile]) {
+      const net = new TestNet();
+      const a = net.addHost(A, prof);
+      const b = net.addHost(B, prof);
+      const p = openPair(net, a, b);
+      p.client.close(net.now);
+      net.run(5 * MS);
+      net.clearLog();
+      p.server.send(bytes(100), net.now);
+      const data = net.from(B).find((c) => c.seg.payload.length > 0)!.seg;
+      net.run(5 * MS);
+      const rst = net.from(A, TcpFlag.RST);
+      expect(rst.map((c) => [flagsOf(c.seg), c.seg.seq]), prof.name).to.deep.equal([['R', data.ack]]);
+    }
+  });
+
   it('drops an orphaned FIN-WAIT-2 connection after tcp_fin_timeout', () => {
     const net = new TestNet();
     const a = net.addHost(A);

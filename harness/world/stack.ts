@@ -161,6 +161,8 @@ export class HostStack {
   private bridgeDrops(trace: TraceSink): void {
     const host = this.opts.host;
     this.env.trace.on('drop', (e) => trace.emit({ ev: 'streams.drop', host, q: describeQueue(e.q), reason: e.reason }));
+    // A module's own steps (the handoff modules: handoff.*, ctl.*), under the kind it chose.
+    this.env.trace.on('note', (e) => trace.emit({ ev: e.ev, host, ...e.fields }));
   }
 }
 

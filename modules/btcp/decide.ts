@@ -29,6 +29,10 @@ export function dispatchConn(st: BtcpState, c: FeConn): void {
     exclude: c.tried,
   };
   const d = policy.pick(req, view.snapshot(st.io.now()));
+  if (st.tracing) {
+    const node = d.kind === 'local' ? (st.config?.nodeId ?? null) : d.id;
+    st.note('handoff.dispatch', c.tuple, { policy: policy.name, method: req.method, path: req.path, httpHost: req.host, node, excluded: [...c.tried] });
+  }
   if (d.kind === 'local') return serveLocally(st, c);
   if (!st.peers.has(d.id)) {
     // The view may still count a node whose channel just went: try the next one.
@@ -45,6 +49,7 @@ export function dispatchConn(st: BtcpState, c: FeConn): void {
  */
 export function serveLocally(st: BtcpState, c: FeConn): void {
   st.count('localServes');
+  if (st.tracing) st.note('handoff.local', c.tuple, { bytes: c.dataBytes, queued: c.queued.length });
   st.io.ctl({ ho: 'release', conn: connAddr(c) });
   const queued = c.queued;
   c.queued = [];
@@ -70,6 +75,7 @@ export function abortClient(st: BtcpState, c: FeConn): void {
 
 /** RST up into the FE's own TCP (claims 7, 17, 32) and the held indication discarded. */
 export function resetLocalCopy(st: BtcpState, c: FeConn): void {
+  if (st.tracing) st.note('handoff.rst-up', c.tuple, { side: 'fe' });
   st.io.ctl({ ho: 'discard', conn: connAddr(c) });
   // TCP saw the SYN and the ACK, never a request byte: RCV.NXT is the client's ISN + 1.
   st.io.up(rstMsg(c.client, c.vip, seqAdd(c.client0.isn, 1)));

@@ -68,6 +68,7 @@ export function startHandoff(st: BtcpState, c: FeConn, peer: string): void {
   st.fe.setTimeout(c.tuple, st.limits.handoffTimeout, st.io.now());
   st.io.rearm();
   st.count('handoffsSent');
+  if (st.tracing) st.note('handoff.request', c.tuple, { peer, connId: c.connId, segments: c.data.length });
   st.io.ctl({ ho: 'send', peer, msg });
 }
 
@@ -104,6 +105,7 @@ export function handoffAcked(st: BtcpState, peer: string, ack: HandoffAck): void
   c.rw = rewriteState(fe, be);
   c.phase = 'forward';
   st.count('handoffAcks');
+  if (st.tracing) st.note('handoff.forwarding', c.tuple, { peer, connId: c.connId, beIsn: ack.beIsn, queued: c.queued.length });
   st.handoffs[peer] = (st.handoffs[peer] ?? 0) + 1;
   st.view?.handed(peer, 1);
   resetLocalCopy(st, c);
@@ -125,6 +127,7 @@ export function handoffRefused(st: BtcpState, peer: string, connId: number, reas
   const c = st.feByConnId(connId);
   if (c === undefined || c.phase !== 'handoff' || c.peer !== peer) return;
   st.count(reason === 'send-failed' ? 'handoffSendFailed' : 'handoffNaks');
+  if (st.tracing) st.note('handoff.refused', c.tuple, { peer, connId, reason });
   if (abortPeer) cancelHandoff(st, c, 'aborted');
   retry(st, c);
 }
@@ -132,6 +135,7 @@ export function handoffRefused(st: BtcpState, peer: string, connId: number, reas
 /** No answer in time: abort at the BE (its ACK may come late) and try the next node. */
 export function handoffTimedOut(st: BtcpState, c: FeConn): void {
   st.count('handoffTimeouts');
+  if (st.tracing) st.note('handoff.timeout', c.tuple, { peer: c.peer, connId: c.connId });
   cancelHandoff(st, c, 'aborted');
   retry(st, c);
 }
@@ -143,6 +147,7 @@ export function handoffTimedOut(st: BtcpState, c: FeConn): void {
  */
 export function handoffChannelLost(st: BtcpState, c: FeConn): void {
   st.count('channelAborts');
+  if (st.tracing) st.note('handoff.channel-lost', c.tuple, { peer: c.peer, connId: c.connId });
   cancelHandoff(st, c, 'aborted');
   abortClient(st, c);
 }

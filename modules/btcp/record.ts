@@ -8,6 +8,7 @@
 import { esballoc, freemsg } from '../../lib/streams/index.ts';
 import { seqAdd } from '../../lib/wire/seq.ts';
 import { TcpFlag } from '../../lib/wire/tcp-types.ts';
+import { formatIpv4 } from '../../lib/wire/ip-types.ts';
 import type { FourTuple } from './conn-state.ts';
 import { dispatchConn, serveLocally } from './decide.ts';
 import { forwardToBe } from './forward.ts';
@@ -102,6 +103,7 @@ function newConnection(st: BtcpState, s: Seg, t: FourTuple): void {
     return freemsg(s.mp);
   }
   st.count('synRecorded');
+  if (st.tracing) st.note('handoff.record-syn', t, { vip: `${formatIpv4(s.dst)}:${s.dport}`, isn: c.client0.isn });
   st.io.rearm();
   st.io.up(s.mp);
 }
@@ -123,6 +125,7 @@ function handshake(st: BtcpState, c: FeConn, s: Seg): void {
   c.parser = new HeadParser();
   st.fe.setTimeout(c.tuple, st.limits.headTimeout, st.io.now());
   st.io.rearm();
+  if (st.tracing) st.note('handoff.record-ack', c.tuple, { bytes: s.len });
   if (s.len === 0 && !has(s, TcpFlag.FIN)) {
     c.ack = copyBytes(s.bytes);
     return st.io.up(s.mp);

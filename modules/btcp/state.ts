@@ -7,7 +7,7 @@
  */
 import { freemsg, type Mblk } from '../../lib/streams/index.ts';
 import { SEC, type Time } from '../../lib/sim/time.ts';
-import type { Ipv4Addr } from '../../lib/wire/ip-types.ts';
+import { formatIpv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import type { Seq } from '../../lib/wire/seq.ts';
 import type { BtcpConfig, BtcpLimits, BtcpStats, CtlUp } from '../control/ctl.ts';
 import type { Endpoint, HandoffReq, Terminate } from '../control/frame.ts';
@@ -131,6 +131,16 @@ export class BtcpState {
 
   constructor(readonly io: BtcpIo) {}
 
+  /** Is anyone reading the trace? Test it before building a `note`. */
+  get tracing(): boolean {
+    return this.io.tracing();
+  }
+
+  /** A step on connection `t` for the trace, with its client as "a.b.c.d:port" (the report's key). */
+  note(ev: string, t: FourTuple | null, fields: Record<string, unknown>): void {
+    this.io.note(ev, t === null ? fields : { client: `${formatIpv4(t.clientAddr)}:${t.clientPort}`, ...fields });
+  }
+
   count(name: string, n = 1): void {
     this.counters[name] = (this.counters[name] ?? 0) + n;
   }
@@ -178,6 +188,7 @@ export class BtcpState {
 
   /** Forget an FE connection and its handoff id. */
   dropFe(c: FeConn): void {
+    if (this.tracing) this.note('handoff.free', c.tuple, { side: 'fe', phase: c.phase, connId: c.connId, peer: c.peer });
     this.fe.delete(c.tuple);
     if (c.connId !== 0 && this.feById.get(c.connId) === c.tuple) this.feById.delete(c.connId);
     for (const s of c.queued) freemsg(s.mp);
@@ -185,6 +196,7 @@ export class BtcpState {
   }
 
   dropBe(c: BeConn): void {
+    if (this.tracing) this.note('handoff.free', c.tuple, { side: 'be', phase: c.phase, connId: c.connId, peer: c.peer });
     this.be.delete(c.tuple);
     const key = beKey(c.peer, c.connId);
     if (this.beById.get(key) === c.tuple) this.beById.delete(key);
@@ -251,6 +263,7 @@ export class BtcpState {
       n++;
     }
     if (n > 0) this.count('terminatesRequeued', n);
+    if (n > 0 && this.tracing) this.note('handoff.terminate-requeue', null, { peer, n });
     return n;
   }
 

@@ -21,6 +21,7 @@ import { beKey, type BeConn, type BtcpState } from './state.ts';
 
 function nak(st: BtcpState, peer: string, replyTo: number, connId: number, reason: NakReasonName): void {
   st.count(`nak.${reason}`);
+  if (st.tracing) st.note('handoff.nak', null, { peer, connId, reason });
   st.send(peer, { ho: 'send', peer, replyTo, msg: { type: 'HANDOFF_NAK', connId, reason } });
 }
 
@@ -70,6 +71,7 @@ export function takeOver(st: BtcpState, peer: string, id: number, req: HandoffRe
   st.beGone.delete(tupleKey(t));
   st.beById.set(beKey(peer, req.connId), t);
   st.count('replays');
+  if (st.tracing) st.note('handoff.replay-syn', t, { peer, connId: req.connId, isn: req.clientIsn });
   st.io.rearm();
   st.io.up(esballoc(syn));
 }
@@ -83,6 +85,7 @@ export function answerFromTcp(st: BtcpState, c: BeConn, s: Seg): void {
     return nak(st, c.peer, c.replyTo, c.connId, 'no-listener');
   }
   if (!has(s, TcpFlag.SYN) || !has(s, TcpFlag.ACK)) {
+    if (st.tracing) st.note('handoff.swallow', c.tuple, { flags: s.flags, why: 'replay' });
     st.count('swallowed');
     return freemsg(s.mp);
   }
@@ -91,6 +94,7 @@ export function answerFromTcp(st: BtcpState, c: BeConn, s: Seg): void {
   if (!r.ok) return;
   const fe = feSide(req);
   const be = { beIsn: r.value.isn, beOpts: r.value.opts };
+  if (st.tracing) st.note('handoff.swallow', c.tuple, { flags: TcpFlag.SYN | TcpFlag.ACK, why: 'synack', beIsn: be.beIsn });
   if (optionMismatch(fe, be) !== null) {
     const t = c.tuple;
     st.io.up(esballoc(rstPacket({ addr: t.clientAddr, port: t.clientPort }, { addr: t.serverAddr, port: t.serverPort }, seqAdd(req.clientIsn, 1))));
@@ -116,5 +120,6 @@ export function answerFromTcp(st: BtcpState, c: BeConn, s: Seg): void {
   st.be.setTimeout(c.tuple, st.limits.idleTimeout, st.io.now());
   st.io.rearm();
   st.count('takeovers');
+  if (st.tracing) st.note('handoff.replay', c.tuple, { peer: c.peer, connId: c.connId, segments: 1 + req.data.length });
   st.send(c.peer, { ho: 'send', peer: c.peer, replyTo: c.replyTo, msg: { type: 'HANDOFF_ACK', connId: c.connId, beIsn: be.beIsn, beOpts: be.beOpts } });
 }

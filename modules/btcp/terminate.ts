@@ -41,6 +41,7 @@ export function checkClosed(st: BtcpState, c: BeConn): void {
 /** BE: the connection is over; tell its FE and forget it. */
 export function terminateBe(st: BtcpState, c: BeConn, reason: TerminateReasonName): void {
   st.count(`terminate.${reason}`);
+  if (st.tracing) st.note('handoff.terminate', c.tuple, { peer: c.peer, connId: c.connId, reason });
   st.dropBe(c);
   st.send(c.peer, { ho: 'send', peer: c.peer, msg: { type: 'TERMINATE', connId: c.connId, reason } });
 }
@@ -48,6 +49,7 @@ export function terminateBe(st: BtcpState, c: BeConn, reason: TerminateReasonNam
 /** BE: reset the BE TCP's copy from below (at RCV.NXT, which RFC 5961 accepts) and forget it. */
 export function resetBeCopy(st: BtcpState, c: BeConn): void {
   const t = c.tuple;
+  if (st.tracing) st.note('handoff.rst-up', t, { side: 'be', peer: c.peer, connId: c.connId });
   st.io.up(esballoc(rstPacket({ addr: t.clientAddr, port: t.clientPort }, { addr: t.serverAddr, port: t.serverPort }, c.clientNext)));
   st.dropBe(c);
 }
@@ -57,6 +59,7 @@ export function feTerminated(st: BtcpState, peer: string, connId: number): void 
   const c = st.feByConnId(connId);
   if (c === undefined || c.peer !== peer) return st.count('terminateUnknown');
   st.count('terminatesReceived');
+  if (st.tracing) st.note('handoff.terminated', c.tuple, { peer, connId, phase: c.phase });
   if (c.phase === 'forward') {
     st.view?.handed(peer, -1);
     return st.dropFe(c);
@@ -71,6 +74,7 @@ export function beAborted(st: BtcpState, peer: string, connId: number): void {
   const c = t === undefined ? undefined : st.be.get(t);
   if (c === undefined) return st.count('abortUnknown');
   st.count('beAborted');
+  if (st.tracing) st.note('handoff.aborted', c.tuple, { peer, connId, phase: c.phase });
   resetBeCopy(st, c);
 }
 

@@ -7,9 +7,10 @@
  * A channel that loses framing or stays silent past the bound is cut (the daemon reconnects).
  */
 import { canputnext, esballoc, M_DATA, mktpi, putnext, type Mblk } from '../../lib/streams/index.ts';
-import type { Ipv4Addr } from '../../lib/wire/ip-types.ts';
+import { formatIpv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import type { Time } from '../../lib/sim/time.ts';
 import { encodeFrame } from '../control/encode.ts';
+import { controlMessageToJson } from '../control/json.ts';
 import { FrameDecoder } from '../control/decode.ts';
 import { Capability, DEFAULT_MAX_BODY, FRAME_VERSION, FrameFlag, type ControlMessage, type Hello } from '../control/frame.ts';
 import type { UtcpInst } from './node.ts';
@@ -85,6 +86,7 @@ export class Channel {
       return false;
     }
     this.framesOut++;
+    if (node.tracing) node.note(this.inst.wq, 'ctl.tx', { peer: this.peer, id, flags, msg: controlMessageToJson(msg) });
     putnext(this.inst.wq, esballoc(r.bytes));
     return true;
   }
@@ -101,6 +103,7 @@ export class Channel {
       }
       this.framesIn++;
       const { header, msg } = r.frame;
+      if (node.tracing) node.note(this.inst.rq, 'ctl.rx', { peer: msg.type === 'HELLO' ? msg.nodeId : this.peer, id: header.id, flags: header.flags, msg: controlMessageToJson(msg) });
       if (msg.type === 'HELLO') {
         this.hello_(msg, (header.flags & FrameFlag.REPLY) !== 0, header.id);
         continue;
@@ -127,6 +130,7 @@ export class Channel {
     // A newer channel to the same peer replaces the old one (its reconnect crossed ours).
     if (old !== undefined && old !== this) old.abort('replaced');
     node.count('channelsUp');
+    if (node.tracing) node.note(this.inst.rq, 'ctl.up', { peer: h.nodeId, addr: formatIpv4(h.addr), maxBody: this.peerMaxBody });
     node.down({ ho: 'peer-up', peer: h.nodeId, addr: h.addr, maxBody: this.peerMaxBody }, this.inst);
     // The peer's dispatch view counts a node alive from its first heartbeat: send one now.
     node.heartbeatSoon();
@@ -137,6 +141,7 @@ export class Channel {
     if (this.closed) return;
     const node = this.inst.node;
     node.count(`abort.${why}`);
+    if (node.tracing) node.note(this.inst.rq, 'ctl.abort', { peer: this.peer, why });
     this.inst.swallowAcks++;
     putnext(this.inst.wq, mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: -1 }));
     this.down();
@@ -152,6 +157,7 @@ export class Channel {
     if (this.peer !== null && node.byPeer.get(this.peer) === this) {
       node.byPeer.delete(this.peer);
       node.count('channelsDown');
+      if (node.tracing) node.note(this.inst.rq, 'ctl.down', { peer: this.peer });
       node.down({ ho: 'peer-down', peer: this.peer }, this.inst);
     }
   }

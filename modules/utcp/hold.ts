@@ -9,6 +9,7 @@
  */
 import { freemsg, putnext, type Mblk, type TConnInd } from '../../lib/streams/index.ts';
 import type { Time } from '../../lib/sim/time.ts';
+import { formatIpv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import { connKey, type UtcpInst } from './node.ts';
 
 interface Held {
@@ -59,6 +60,7 @@ export class Hold {
     this.bySeq.set(key, ind.SEQ_number);
     node.holders.set(key, this.inst);
     node.count('held');
+    if (node.tracing) node.note(this.inst.rq, 'handoff.hold', { client: clientOf(key), seq: ind.SEQ_number });
     return true;
   }
 
@@ -83,6 +85,7 @@ export class Hold {
     const h = this.held.get(seq)!;
     this.remove(seq, h);
     this.inst.node.count('released');
+    if (this.inst.node.tracing) this.inst.node.note(this.inst.rq, 'handoff.release', { client: clientOf(key), seq });
     putnext(this.inst.rq, h.mp);
     return true;
   }
@@ -95,6 +98,7 @@ export class Hold {
     this.forget(seq);
     freemsg(h.mp);
     this.inst.node.count('discarded');
+    if (this.inst.node.tracing) this.inst.node.note(this.inst.rq, 'handoff.discard', { client: clientOf(key), seq });
     return true;
   }
 
@@ -125,4 +129,10 @@ export class Hold {
     if (this.discarded.length >= MAX_DISCARDED) this.discarded.shift();
     this.discarded.push(seq);
   }
+}
+
+/** The client of a connKey as "a.b.c.d:port" (the trace's connection key). */
+function clientOf(key: string): string {
+  const [addr, port] = key.slice(0, key.indexOf('>')).split(':');
+  return `${formatIpv4(Number(addr) as Ipv4Addr)}:${port}`;
 }

@@ -92,6 +92,16 @@ export class UtcpNode {
     this.counters[name] = (this.counters[name] ?? 0) + n;
   }
 
+  /** Is anyone reading the trace? Test it before building a `note`. */
+  get tracing(): boolean {
+    return this.env.tracing;
+  }
+
+  /** A step of this node's UTCP for the trace ("handoff.*", "ctl.*"), seen at queue q. */
+  note(q: Queue, ev: string, fields: Record<string, unknown>): void {
+    this.env.trace.emit('note', { t: this.env.now(), q, ev, fields });
+  }
+
   token(): number {
     this.lastToken = (this.lastToken + 1) >>> 0;
     return this.lastToken;

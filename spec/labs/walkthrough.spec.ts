@@ -105,6 +105,17 @@ describe('the walkthrough (docs/walkthrough.md) on docs/labs/one-connection.json
     expect(trace).to.include('{"t":30453616,"ev":"streams.push","host":"be2","stream":"tcp:sock","module":"sockmod","index":0}');
   });
 
+  it('has in its trace every handoff step line quoted under "The steps inside the hosts", and no other for that client', () => {
+    const page = readFileSync(join(LABS, '..', 'walkthrough.md'), 'utf8');
+    const section = page.slice(page.indexOf('## The steps inside the hosts'), page.indexOf('## Limits of this view'));
+    const quoted = section.split('\n').filter((l) => l.startsWith('{"t":'));
+    expect(quoted).to.have.length(16);
+    const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').split('\n');
+    for (const l of quoted) expect(trace, l.slice(0, 60)).to.include(l);
+    const forClient = trace.filter((l) => l.includes('"client":"198.51.100.10:42929"'));
+    expect(forClient).to.deep.equal(quoted.filter((l) => l.includes('"client":"198.51.100.10:42929"')));
+  });
+
   it('counts what step 7 quotes with the syncount module above BTCP and at be2\'s interface', async () => {
     const r = await countSyns(join(LABS, 'one-connection.json'), {
       pushes: ['fe:tcp-lower:./modules/examples/syncount.ts@1ms', 'be2:tcp-lower:./modules/examples/syncount.ts@1ms', 'be2:eth0:./modules/examples/syncount.ts@1ms'],

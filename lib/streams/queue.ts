@@ -32,12 +32,9 @@ export class Queue {
   msgs = 0;
   hiwat: number;
   lowat: number;
-  minpsz: number;
-  maxpsz: number;
   flag: number;
   /** Module private state (q_ptr). */
   ptr: unknown = undefined;
-  readonly env: StreamsEnv;
   stream: Stream;
   /** Link on the scheduler's run list. */
   runNext: Queue | null = null;
@@ -45,7 +42,7 @@ export class Queue {
   timers: Set<TimerId> | null = null;
 
   constructor(env: StreamsEnv, stream: Stream, qinfo: QInit, isRead: boolean) {
-    this.env = env;
+    if (stream.env !== env) throw new Error('Queue: the stream belongs to another env');
     this.stream = stream;
     this.qinfo = qinfo;
     this.putp = qinfo.put;
@@ -53,9 +50,24 @@ export class Queue {
     const mi = qinfo.minfo;
     this.hiwat = mi.hiwat;
     this.lowat = mi.lowat;
-    this.minpsz = mi.minpsz;
-    this.maxpsz = mi.maxpsz;
     this.flag = QWANTR | (isRead ? QREADR : 0);
+  }
+
+  /**
+   * The STREAMS env of the stream (read through the stream: a queue object is made six times
+   * per socket, so it keeps only what changes per queue).
+   */
+  get env(): StreamsEnv {
+    return this.stream.env;
+  }
+
+  /** Packet size limits (q_minpsz, q_maxpsz): the module's, as nothing here changes them per queue. */
+  get minpsz(): number {
+    return this.qinfo.minfo.minpsz;
+  }
+
+  get maxpsz(): number {
+    return this.qinfo.minfo.maxpsz;
   }
 
   get isRead(): boolean {
@@ -78,8 +90,6 @@ export class Queue {
     const mi = qinfo.minfo;
     this.hiwat = mi.hiwat;
     this.lowat = mi.lowat;
-    this.minpsz = mi.minpsz;
-    this.maxpsz = mi.maxpsz;
   }
 }
 

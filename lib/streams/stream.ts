@@ -5,8 +5,7 @@
  * time, also on a stream linked under a multiplexor (then the "head" queues run the driver's
  * lower qinit and only the plumbing methods make sense).
  */
-import { EventEmitter } from 'node:events';
-import type { TypedEmitter } from './emitter.ts';
+import { LazyEmitter } from './emitter.ts';
 import type { Mblk } from './mblk.ts';
 import { freemsg } from './mblk.ts';
 import { Queue } from './queue.ts';
@@ -58,7 +57,7 @@ export type StreamEvents = {
 /** Most modules a stream may hold (SVR4 nstrpush is 9; this project stacks a few more). */
 export const NSTRPUSH = 16;
 
-export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents>) {
+export class Stream extends LazyEmitter<StreamEvents> {
   readonly id: number;
   readonly env: StreamsEnv;
   readonly driver: StreamsModule;
@@ -71,7 +70,8 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
   readonly drvrq: Queue;
   readonly drvwq: Queue;
   /** Modules, top (just below the head) first. */
-  readonly modules: ModInstance[] = [];
+  /** Replaced, not grown, on push and pop: an exact-size array (a grown one keeps 17 slots). */
+  modules: ModInstance[] = [];
   readonly sflag: OpenFlag;
   /** Head state. */
   rerror = 0;
@@ -84,11 +84,12 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
   wantWrite = false;
   pendingError = false;
   pendingHangup = false;
-  readonly ioctls = new Map<number, PendingIoctl>();
   /** Set while this stream is linked under a multiplexing driver. */
   linkedUnder: { upper: Stream; muxid: number } | null = null;
-  /** Streams linked under this stream's driver through this stream, by muxid. */
-  readonly links = new Map<number, Stream>();
+  // Pending ioctls and linked streams: tables made on first use (most streams never have any,
+  // and an empty Map costs ~250 bytes per stream).
+  private ioctlTable: Map<number, PendingIoctl> | null = null;
+  private linkTable: Map<number, Stream> | null = null;
   /** False once the application has closed it (a linked stream then closes at unlink). */
   appOpen = true;
   /** Messages the head freed because nobody could use them (unknown types, after errors). */
@@ -113,6 +114,16 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
     pair(this.drvrq, this.drvwq);
     this.drvrq.flag |= QDRIVER;
     this.drvwq.flag |= QDRIVER;
+  }
+
+  /** Ioctls sent down and waiting for their answer, by id. */
+  get ioctls(): Map<number, PendingIoctl> {
+    return (this.ioctlTable ??= new Map());
+  }
+
+  /** Streams linked under this stream's driver through this stream, by muxid. */
+  get links(): Map<number, Stream> {
+    return (this.linkTable ??= new Map());
   }
 
   // ---- plumbing ---------------------------------------------------------------------------
@@ -211,7 +222,7 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
     const wq = new Queue(this.env, this, def.streamtab.wrinit, false);
     pair(rq, wq);
     const inst: ModInstance = { def, rq, wq };
-    this.modules.splice(index, 0, inst);
+    this.modules = withInserted(this.modules, index, inst);
     this.relink();
     const ctx: OpenCtx = { env: this.env, stream: this, sflag: 'module', minor: this.minor, args };
     let err: number | void = 0;
@@ -268,7 +279,7 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
     qprocsoff(inst.rq);
     qpaircanceltimers(inst.rq);
     const i = this.modules.indexOf(inst);
-    if (i >= 0) this.modules.splice(i, 1);
+    if (i >= 0) this.modules = withRemoved(this.modules, i);
     this.relink();
   }
 
@@ -389,7 +400,7 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
     if (this.closed) return;
     this.appOpen = false;
     if (this.linkedUnder !== null) return;
-    for (const id of [...this.links.keys()]) forceUnlink(this, id);
+    if (this.linkTable !== null) for (const id of [...this.linkTable.keys()]) forceUnlink(this, id);
     while (this.modules.length > 0) this.removeAt(0);
     const ctx: CloseCtx = { env: this.env, stream: this, sflag: this.sflag };
     try {
@@ -406,10 +417,13 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
         q.srvp = null;
         this.env.unschedq(q);
       }
-      for (const [id, p] of this.ioctls) {
-        this.ioctls.delete(id);
-        if (p.timer !== null) this.env.time?.cancel(p.timer);
-        p.cb({ ok: false, error: Errno.ENXIO });
+      const ioctls = this.ioctlTable;
+      if (ioctls !== null) {
+        for (const [id, p] of ioctls) {
+          ioctls.delete(id);
+          if (p.timer !== null) this.env.time?.cancel(p.timer);
+          p.cb({ ok: false, error: Errno.ENXIO });
+        }
       }
       this.env.streams.delete(this);
       if (this.env.tracing) this.env.trace.emit('close', { t: this.env.now(), stream: this });
@@ -421,6 +435,18 @@ export class Stream extends (EventEmitter as new () => TypedEmitter<StreamEvents
   dump(): string {
     return dumpStream(this);
   }
+}
+
+function withInserted<T>(a: readonly T[], at: number, x: T): T[] {
+  const out = new Array<T>(a.length + 1);
+  for (let i = 0, j = 0; i < out.length; i++) out[i] = i === at ? x : a[j++]!;
+  return out;
+}
+
+function withRemoved<T>(a: readonly T[], at: number): T[] {
+  const out = new Array<T>(a.length - 1);
+  for (let i = 0, j = 0; j < a.length; j++) if (j !== at) out[i++] = a[j]!;
+  return out;
 }
 
 function pair(rq: Queue, wq: Queue): void {

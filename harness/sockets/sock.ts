@@ -29,10 +29,11 @@ import type { Mblk, Stream, TAddr, TConnInd, TDisconInd, TOptions, TPrimitive } 
 import type { TimerId } from '../../lib/sim/types.ts';
 import { ipv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import { errnoName, tliErrno, type ErrnoName } from './errno.ts';
+import { dialectOf } from './dialect.ts';
 import type { SocketLayer } from './layer.ts';
 import type { SockUpcalls } from './sockmod.ts';
 import { TpiChannel, type AckResult } from './tpi-channel.ts';
-import type { SockAddr, SockAddrIn } from './types.ts';
+import type { Linger, SockAddr, SockAddrIn } from './types.ts';
 
 /** sock->state. */
 export type SockState = 'unconnected' | 'connecting' | 'connected';
@@ -54,6 +55,15 @@ const WRITE_SLICE = 16384;
 const MAX_READ = 1 << 20;
 
 export const ANY_ADDR = 0 as Ipv4Addr;
+
+/** SO_LINGER of a socket that never set it. */
+const NO_LINGER: Linger = Object.freeze({ onoff: false, linger: 0 });
+const NO_CONIND: readonly TConnInd[] = Object.freeze([]);
+
+/** Who hears `sockChanged` when the socket may have changed (instead of an onChange closure). */
+export interface SockOwner {
+  sockChanged(): void;
+}
 
 /** Parsed dotted addresses (programs name the same few over and over); bounded. */
 const parsed = new Map<string, Ipv4Addr>();
@@ -89,14 +99,17 @@ export class Sock implements SockUpcalls {
   done = false;
   /** Listen backlog and the connection indications waiting for accept(). */
   backlog = 0;
-  readonly conind: TConnInd[] = [];
+  /** Connection indications waiting for accept() (listeners only; made on the first). */
+  private conindList: TConnInd[] | null = null;
   closed = false;
   bytesRead = 0;
   bytesWritten = 0;
-  /** SO_LINGER as last set (close() needs it to choose between FIN and RST). */
-  linger: { onoff: boolean; linger: number } = { onoff: false, linger: 0 };
+  /** SO_LINGER as last set, null while never set (close() needs it to choose between FIN and RST). */
+  private lingerSet: Linger | null = null;
   /** Owner's hook: something may have changed (readability, writability, state). */
   onChange: (() => void) | null = null;
+  /** The same hook as an object (the socket calls' descriptor entry: no closure per socket). */
+  owner: SockOwner | null = null;
   /** Someone waits for data or an indication: kick on data arrival too. */
   wantData = false;
   /** The local address became known by T_ADDR_ACK (otherwise it is the bound one). */
@@ -107,7 +120,7 @@ export class Sock implements SockUpcalls {
   private heldBytes = 0;
   private wakeTimer: TimerId | null = null;
   /** Indications refused by the socket (overflow) waiting to be answered outside a put. */
-  private refuse: number[] = [];
+  private refuse: number[] | null = null;
   // Bound, not an arrow field: esbuild's keepNames would name a fresh closure per socket.
   private readonly wakeFn: () => void = this.wake.bind(this);
   private writableHooked = false;
@@ -122,6 +135,19 @@ export class Sock implements SockUpcalls {
       throw e;
     }
     this.chan = new TpiChannel(this.stream);
+  }
+
+  /** Connection indications waiting for accept(). */
+  get conind(): readonly TConnInd[] {
+    return this.conindList ?? NO_CONIND;
+  }
+
+  get linger(): Linger {
+    return this.lingerSet ?? NO_LINGER;
+  }
+
+  set linger(l: Linger) {
+    this.lingerSet = l;
   }
 
   /** A write was refused for flow control: hear from the head when it may go on. */
@@ -216,17 +242,17 @@ export class Sock implements SockUpcalls {
     // The transport bounds indications by CONIND_number; a socket that stopped listening,
     // or a transport that overshoots, gets a refusal.
     if (this.tcp !== 'listen' || this.conind.length >= Math.max(1, this.backlog) + 8) {
-      this.refuse.push(p.SEQ_number);
+      (this.refuse ??= []).push(p.SEQ_number);
       return;
     }
-    this.conind.push(p);
+    (this.conindList ??= []).push(p);
   }
 
   private discon(p: TDisconInd): void {
     const reason = p.DISCON_reason > 0 ? errnoName(p.DISCON_reason) : 'ECONNRESET';
     if (this.tcp === 'listen') {
       const i = this.conind.findIndex((c) => c.SEQ_number === p.SEQ_number);
-      if (i >= 0) this.conind.splice(i, 1);
+      if (i >= 0) this.conindList!.splice(i, 1);
       return;
     }
     if (this.tcp === 'synsent') return this.connectFailed(p.DISCON_reason > 0 ? reason : 'ECONNREFUSED');
@@ -260,10 +286,15 @@ export class Sock implements SockUpcalls {
   private wake(): void {
     this.wakeTimer = null;
     this.chan.settle();
-    if (this.refuse.length > 0) for (const seq of this.refuse.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: seq }));
+    const refuse = this.refuse;
+    if (refuse !== null) {
+      this.refuse = null;
+      for (const seq of refuse) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: seq }));
+    }
     if (this.chan.blocked) this.chan.flush();
     this.wantData = false;
     this.onChange?.();
+    this.owner?.sockChanged();
   }
 
   // ---- bind, listen, connect, accept -------------------------------------------------------
@@ -333,9 +364,15 @@ export class Sock implements SockUpcalls {
       case 'connected':
         return 'EISCONN';
       case 'connecting':
+        // A non-blocking connect that has completed: Linux finishes it now, FreeBSD says EISCONN.
+        if (this.tcp === 'open' && dialectOf(this.stream).connectAfterCompletion !== 0) {
+          this.ss = 'connected';
+          return 'EISCONN';
+        }
         err = 'EALREADY';
         break;
       default:
+        if (this.tcp === 'listen') return dialectOf(this.stream).connectOnListener;
         if (this.tcp !== 'closed') return 'EISCONN';
         if (this.binding) return 'EALREADY';
         this.startConnect(addr);
@@ -385,7 +422,7 @@ export class Sock implements SockUpcalls {
   accept(cb: (err: ErrnoName | null, s: Sock | null) => void): 'again' | ErrnoName | 'started' {
     if (this.closed) return 'EBADF';
     if (this.tcp !== 'listen') return 'EINVAL';
-    const ind = this.conind.shift();
+    const ind = this.conindList?.shift();
     if (ind === undefined) {
       this.wantData = true;
       return 'again';
@@ -583,14 +620,21 @@ export class Sock implements SockUpcalls {
   }
 
   private writeCheck(consume = true): ErrnoName | 'again' | 0 {
+    if (this.tcp === 'open' && !this.sndShut && this.soError === null) {
+      if (this.chan.blocked) {
+        this.waitWritable();
+        return 'again';
+      }
+      return 0;
+    }
+    if (this.tcp === 'synsent' && !this.sndShut && this.soError === null) return 'again';
+    // Only failing writes need to know whose answers to give.
+    const d = dialectOf(this.stream);
+    if (this.sndShut && d.sendCantSendMoreFirst) return 'EPIPE';
     if (this.soError !== null) return consume ? this.takeError()! : this.soError;
     if (this.tcp === 'synsent') return 'again';
-    if (this.tcp !== 'open' || this.sndShut) return 'EPIPE';
-    if (this.chan.blocked) {
-      this.waitWritable();
-      return 'again';
-    }
-    return 0;
+    if (this.sndShut) return 'EPIPE';
+    return d.sendUnconnected;
   }
 
   // ---- shutdown, close ---------------------------------------------------------------------
@@ -629,7 +673,7 @@ export class Sock implements SockUpcalls {
 
   /** A listener stops: pending indications are refused, the endpoint unbound. */
   private stopListening(): void {
-    for (const c of this.conind.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: c.SEQ_number }));
+    this.refuseIndications();
     this.tcp = 'closed';
     this.bound = false;
     this.local = null;
@@ -654,10 +698,11 @@ export class Sock implements SockUpcalls {
   close(): void {
     if (this.closed) return;
     if (this.tcp === 'listen') {
-      for (const c of this.conind.splice(0)) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: c.SEQ_number }));
+      this.refuseIndications();
     } else if (this.tcp === 'open') {
       const unread = this.discardUnread();
-      if (unread > 0 || (this.linger.onoff && this.linger.linger === 0)) this.abort();
+      const resetUnread = unread > 0 && dialectOf(this.stream).closeWithUnreadData === 'reset';
+      if (resetUnread || (this.linger.onoff && this.linger.linger === 0)) this.abort();
       else if (!this.sndShut) {
         this.sndShut = true;
         this.chan.send(mktpi({ PRIM_type: 'T_ORDREL_REQ' }));
@@ -672,6 +717,14 @@ export class Sock implements SockUpcalls {
     this.chan.fail('EBADF');
     this.stream.close();
     this.onChange = null;
+    this.owner = null;
+  }
+
+  /** T_DISCON_REQ for every indication still waiting (the listener goes away). */
+  private refuseIndications(): void {
+    const list = this.conindList;
+    this.conindList = null;
+    if (list !== null) for (const c of list) this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: c.SEQ_number }));
   }
 
   private discardUnread(): number {

@@ -11,7 +11,7 @@ import type { TimerId } from '../../lib/sim/types.ts';
 import { ERRNO, type ErrnoName } from './errno.ts';
 import { socketLayer, type HostLike, type SocketLayer, type SocketLayerOptions } from './layer.ts';
 import { fromTpi, optSpec, queryTpi, toTpi, type OptSpec } from './options.ts';
-import { ANY_ADDR, Sock, toSockAddr, type ReadOutcome } from './sock.ts';
+import { ANY_ADDR, Sock, toSockAddr, type ReadOutcome, type SockOwner } from './sock.ts';
 import { Call } from './call.ts';
 import {
   AF_INET,
@@ -256,14 +256,48 @@ class AcceptOp extends Op<AcceptResult> {
   }
 }
 
-interface FdEntry {
-  fd: number;
-  sock: Sock;
+/** A descriptor: its socket, its flags and time limits, and the calls blocked on it. */
+class FdEntry implements SockOwner {
   flags: number;
   /** SO_RCVTIMEO / SO_SNDTIMEO in ns (0: wait forever). */
-  rcvtimeo: Time;
-  sndtimeo: Time;
-  waiters: Waiter[];
+  rcvtimeo: Time = 0;
+  sndtimeo: Time = 0;
+  /** The oldest blocked call, then the others in order (rare: a read and a write, a poll). */
+  first: Waiter | null = null;
+  rest: Waiter[] | null = null;
+
+  constructor(
+    readonly calls: SocketCalls,
+    readonly fd: number,
+    readonly sock: Sock,
+    flags: number,
+  ) {
+    this.flags = flags;
+  }
+
+  sockChanged(): void {
+    this.calls.wakeEntry(this);
+  }
+
+  add(w: Waiter): void {
+    if (this.first === null) this.first = w;
+    else (this.rest ??= []).push(w);
+  }
+
+  remove(w: Waiter): void {
+    const rest = this.rest;
+    if (this.first === w) {
+      this.first = rest === null ? null : (rest.shift() ?? null);
+    } else if (rest !== null) {
+      const i = rest.indexOf(w);
+      if (i >= 0) rest.splice(i, 1);
+    }
+    if (rest !== null && rest.length === 0) this.rest = null;
+  }
+
+  has(w: Waiter): boolean {
+    return this.first === w || (this.rest !== null && this.rest.includes(w));
+  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -418,7 +452,7 @@ export class SocketCalls {
     const e = this.entry(fd, c);
     if (e === null) return c;
     const r = e.sock.shutdown(how);
-    this.wake(e);
+    this.wakeEntry(e);
     return done(c, r === 0 ? ok() : fail(r));
   }
 
@@ -429,8 +463,7 @@ export class SocketCalls {
     this.fds.delete(fd);
     if (fd < this.lowFree) this.lowFree = fd;
     e.sock.close();
-    while (e.waiters.length > 0) {
-      const w = e.waiters[0]!;
+    for (let w = e.first; w !== null; w = e.first) {
       this.unwait(w);
       w.abort();
     }
@@ -554,8 +587,8 @@ export class SocketCalls {
   }
 
   private install(fd: number, sock: Sock, flags: number): void {
-    const e: FdEntry = { fd, sock, flags: flags | O_RDWR, rcvtimeo: 0, sndtimeo: 0, waiters: [] };
-    sock.onChange = () => this.wake(e);
+    const e = new FdEntry(this, fd, sock, flags | O_RDWR);
+    sock.owner = e;
     this.fds.set(fd, e);
   }
 
@@ -575,8 +608,8 @@ export class SocketCalls {
   }
 
   private waitFor(w: Waiter, timeout: Time): void {
-    if (w.entry !== null) w.entry.waiters.push(w);
-    else for (const e of w.entries!) e.waiters.push(w);
+    if (w.entry !== null) w.entry.add(w);
+    else for (const e of w.entries!) e.add(w);
     if (timeout > 0) {
       w.timer = this.layer.time.schedule(timeout, () => {
         w.timer = null;
@@ -589,34 +622,23 @@ export class SocketCalls {
   private unwait(w: Waiter): void {
     if (w.timer !== null) this.layer.time.cancel(w.timer);
     w.timer = null;
-    if (w.entry !== null) return dropWaiter(w.entry, w);
-    for (const e of w.entries!) dropWaiter(e, w);
+    if (w.entry !== null) return w.entry.remove(w);
+    for (const e of w.entries!) e.remove(w);
   }
 
   /** The socket changed: blocked calls on it try again, oldest first. */
-  private wake(e: FdEntry): void {
-    const n = e.waiters.length;
-    if (n === 0) return;
-    if (n === 1) {
-      const w = e.waiters[0]!;
-      if (w.retry()) this.unwait(w);
+  wakeEntry(e: FdEntry): void {
+    const first = e.first;
+    if (first === null) return;
+    if (e.rest === null) {
+      if (first.retry()) this.unwait(first);
       return;
     }
-    for (const w of [...e.waiters]) {
-      if (e.waiters.indexOf(w) < 0) continue;
+    for (const w of [first, ...e.rest]) {
+      if (!e.has(w)) continue;
       if (w.retry()) this.unwait(w);
     }
   }
-}
-
-function dropWaiter(e: FdEntry, w: Waiter): void {
-  const ws = e.waiters;
-  if (ws.length === 1 && ws[0] === w) {
-    ws.pop();
-    return;
-  }
-  const i = ws.indexOf(w);
-  if (i >= 0) ws.splice(i, 1);
 }
 
 function done<R extends SysResult>(c: Call<R>, r: R): Call<R> {

@@ -26,8 +26,9 @@ const MAX_BACKLOG = 64;
 const MAX_PENDING = 64;
 
 export class TpiChannel {
-  private readonly pending: Pending[] = [];
-  private readonly backlog: Mblk[] = [];
+  // Both lists are made when needed and dropped when empty: a channel per socket, mostly idle.
+  private pending: Pending[] | null = null;
+  private backlog: Mblk[] | null = null;
   /** A request's send is in progress: an ack arriving now is delivered when it returns. */
   private sending = 0;
 
@@ -35,11 +36,11 @@ export class TpiChannel {
 
   /** Primitives are waiting for flow control: data must wait behind them. */
   get blocked(): boolean {
-    return this.backlog.length > 0;
+    return this.backlog !== null;
   }
 
   get waiting(): number {
-    return this.pending.length;
+    return this.pending === null ? 0 : this.pending.length;
   }
 
   /**
@@ -47,7 +48,7 @@ export class TpiChannel {
    * Returns 0 or an errno name (the message is freed then).
    */
   send(mp: Mblk): ErrnoName | 0 {
-    if (this.backlog.length === 0) {
+    if (this.backlog === null) {
       const e = this.stream.write(mp);
       if (e === 0) return 0;
       if (e !== Errno.EAGAIN) {
@@ -55,33 +56,37 @@ export class TpiChannel {
         return e === Errno.ENXIO ? 'EPIPE' : errnoName(e);
       }
     }
-    if (this.backlog.length >= MAX_BACKLOG) {
+    const backlog = (this.backlog ??= []);
+    if (backlog.length >= MAX_BACKLOG) {
       freemsg(mp);
       return 'ENOBUFS';
     }
-    this.backlog.push(mp);
+    backlog.push(mp);
     return 0;
   }
 
   /** Send what flow control held back; true when nothing is left waiting. */
   flush(): boolean {
-    while (this.backlog.length > 0) {
-      const e = this.stream.write(this.backlog[0]!);
+    const backlog = this.backlog;
+    if (backlog === null) return true;
+    while (backlog.length > 0) {
+      const e = this.stream.write(backlog[0]!);
       if (e === Errno.EAGAIN) return false;
-      const mp = this.backlog.shift()!;
+      const mp = backlog.shift()!;
       if (e !== 0) freemsg(mp);
     }
+    this.backlog = null;
     return true;
   }
 
   /** Send a request and call cb with its acknowledgement (synchronously when the transport answers at once). */
   request(prim: TPrimitive, cb: AckCallback, data: Mblk | null = null): void {
-    if (this.pending.length >= MAX_PENDING) {
+    if (this.waiting >= MAX_PENDING) {
       freemsg(data);
       return cb({ ok: false, errno: 'ENOBUFS' });
     }
     const p: Pending = { req: prim.PRIM_type, cb, result: null };
-    this.pending.push(p);
+    (this.pending ??= []).push(p);
     this.sending++;
     let e: ErrnoName | 0;
     try {
@@ -101,7 +106,7 @@ export class TpiChannel {
   ack(p: TPrimitive): 'now' | 'later' | null {
     const want = requestOf(p);
     if (want === null) return null;
-    const w = this.pending.find((x) => x.result === null && x.req === want);
+    const w = this.pending?.find((x) => x.result === null && x.req === want);
     if (w === undefined) return null;
     w.result = p.PRIM_type === 'T_ERROR_ACK' ? { ok: false, errno: tliErrno(p.TLI_error, p.UNIX_error) } : { ok: true, prim: p };
     return this.sending > 0 ? 'now' : 'later';
@@ -109,21 +114,26 @@ export class TpiChannel {
 
   /** Deliver recorded results, oldest request first. */
   settle(): void {
-    for (let i = 0; i < this.pending.length; ) {
-      const p = this.pending[i]!;
+    const pending = this.pending;
+    if (pending === null) return;
+    for (let i = 0; i < pending.length; ) {
+      const p = pending[i]!;
       if (p.result === null) {
         i++;
         continue;
       }
-      this.pending.splice(i, 1);
+      pending.splice(i, 1);
       p.cb(p.result);
     }
+    if (pending.length === 0 && this.pending === pending) this.pending = null;
   }
 
   /** The stream is going away: every waiting request fails, held primitives are freed. */
   fail(errno: ErrnoName): void {
-    for (const mp of this.backlog.splice(0)) freemsg(mp);
-    for (const p of this.pending) if (p.result === null) p.result = { ok: false, errno };
+    const backlog = this.backlog;
+    this.backlog = null;
+    if (backlog !== null) for (const mp of backlog) freemsg(mp);
+    if (this.pending !== null) for (const p of this.pending) if (p.result === null) p.result = { ok: false, errno };
     this.settle();
   }
 }

@@ -27,6 +27,8 @@ import { armKeepalive, setCloseTimer } from './timer.ts';
 import { tcpInfo, type TcpInfo } from './info.ts';
 
 const NEVER = Number.POSITIVE_INFINITY;
+/** Shared empty list (replaced, never changed): most connections never reorder. */
+const NO_SEQS: readonly Seq[] = Object.freeze([]);
 
 export class TcpEndpoint {
   readonly stack: TcpStack;
@@ -160,7 +162,7 @@ export class TcpEndpoint {
   /** A D-SACK block to report on the next ACK (RFC 2883). */
   dsack: SackBlock | null = null;
   /** Sequence numbers inside the most recently changed out-of-order blocks, newest first. */
-  sackRecent: Seq[] = [];
+  sackRecent: readonly Seq[] = NO_SEQS;
   oowCount = 0;
   oowWindowStart: Time = -NEVER;
   /** FreeBSD-style receive-buffer autotuning: bytes since rfbufTs. */
@@ -371,8 +373,9 @@ export class TcpEndpoint {
   }
 
   /**
-   * CLOSE (§3.10.4) with socket semantics: the user goes away. Unread data, or SO_LINGER
-   * with a zero time, aborts with a RST (RFC 2525 §2.17); otherwise a FIN follows the
+   * CLOSE (§3.10.4) with socket semantics: the user goes away. Unread data (where the profile
+   * says closeUnreadResets), or SO_LINGER with a zero time, aborts with a RST (RFC 2525 §2.17);
+   * otherwise unread data is dropped and a FIN follows the
    * buffered data and the connection finishes on its own (an orphan). A linger time above
    * zero only says how long the caller waits for `drained`; the TCP does not use it.
    */
@@ -385,12 +388,14 @@ export class TcpEndpoint {
       this.listener?.forget(this);
       if (this.state === TcpState.CLOSED || this.state === TcpState.SYN_SENT) {
         this.stack.destroy(this);
-      } else if (this.rcvBuf.length > 0 || this.linger === 0) {
+      } else if ((this.rcvBuf.length > 0 && this.profile.closeUnreadResets) || this.linger === 0) {
         if (this.rcvBuf.length > 0) this.stack.mib.TCPAbortOnClose++;
         else this.stack.mib.TCPAbortOnLinger++;
         this.rcvBuf.clear();
         this.abortWithRst(null);
       } else {
+        // BSD tcp_disconnect: unread data is flushed (sbflush) and the close is orderly.
+        this.rcvBuf.clear();
         this.shutWr = true;
         this.queueFin();
         if (this.state === TcpState.FIN_WAIT_2) setCloseTimer(this, this.stack.now + this.finWait2Timeout());

@@ -3,13 +3,15 @@
  * they arrived in (no copy); `read` hands out a view of the front chunk.
  */
 export class RecvBuffer {
-  private chunks: Uint8Array[] = [];
+  /** Made on the first append and dropped when read empty (an idle connection holds no array). */
+  private chunks: Uint8Array[] = NONE;
   private head = 0;
   /** Bytes held. */
   length = 0;
 
   append(data: Uint8Array): void {
     if (data.length === 0) return;
+    if (this.chunks === NONE) this.chunks = [];
     this.chunks.push(data);
     this.length += data.length;
   }
@@ -24,7 +26,7 @@ export class RecvBuffer {
       this.chunks[this.head] = EMPTY;
       this.head++;
       if (this.head === this.chunks.length) {
-        this.chunks = [];
+        this.chunks = NONE;
         this.head = 0;
       } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
         this.chunks = this.chunks.slice(this.head);
@@ -51,10 +53,12 @@ export class RecvBuffer {
   }
 
   clear(): void {
-    this.chunks = [];
+    this.chunks = NONE;
     this.head = 0;
     this.length = 0;
   }
 }
 
 const EMPTY = new Uint8Array(0);
+/** The shared empty list of a buffer that holds nothing (frozen: never written). */
+const NONE = Object.freeze([]) as unknown as never[];

@@ -6,9 +6,11 @@
  * Callers must not modify a chunk after handing it over.
  */
 export class SendBuffer {
-  private chunks: Uint8Array[] = [];
+  // Both lists are made on the first append and dropped when everything is acknowledged, so an
+  // idle connection holds no arrays.
+  private chunks: Uint8Array[] = NONE;
   /** Absolute stream offset of each chunk's first byte. */
-  private starts: number[] = [];
+  private starts: number[] = NONE;
   private head = 0;
   /** Absolute stream offset of the first byte still held (= SND.UNA, data part). */
   private base = 0;
@@ -19,6 +21,10 @@ export class SendBuffer {
 
   append(data: Uint8Array): void {
     if (data.length === 0) return;
+    if (this.chunks === NONE) {
+      this.chunks = [];
+      this.starts = [];
+    }
     this.starts.push(this.base + this.length);
     this.chunks.push(data);
     this.length += data.length;
@@ -60,8 +66,8 @@ export class SendBuffer {
       this.head++;
     }
     if (this.head === this.chunks.length) {
-      this.chunks = [];
-      this.starts = [];
+      this.chunks = NONE;
+      this.starts = NONE;
       this.head = 0;
       this.cursor = 0;
     } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
@@ -89,3 +95,5 @@ export class SendBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The shared empty list of a buffer that holds nothing (frozen: never written). */
+const NONE = Object.freeze([]) as unknown as never[];

@@ -70,8 +70,8 @@ export function tcpIoctl(q: Queue, u: TcpUpper, mp: Mblk, ioc: IocBlk): void {
 }
 
 function owner(ep: TcpEndpoint): number | null {
-  const l = ep.user as { upper: TcpUpper; seq: number } | null;
-  return l !== null && l.seq < 0 ? l.upper.streamId : null;
+  const u = ep.user as TcpUpper | null;
+  return u !== null && u.ep === ep ? u.streamId : null;
 }
 
 function sockets(host: TcpHost): TcpSocketRow[] {

@@ -27,7 +27,9 @@ import {
   type Mblk,
   type Queue,
 } from '../../../lib/streams/index.ts';
-import { parseIpv4Tcp } from '../../../lib/wire/ipv4-tcp.ts';
+import { IpProto } from '../../../lib/wire/ip-types.ts';
+import { Ipv4Packet } from '../../../lib/wire/ipv4.ts';
+import { parseTcp } from '../../../lib/wire/tcp.ts';
 import type { IpPrimitive } from '../../ip/proto.ts';
 import type { TcpHost } from './host.ts';
 
@@ -57,20 +59,32 @@ export function lowerInput(host: TcpHost, q: Queue, mp: Mblk): void {
   }
 }
 
+/**
+ * An IPv4 packet from IP: checked as parseIpv4Tcp checks it (lengths, header checksum, TCP,
+ * not a fragment, TCP checksum), but read through the IPv4 view with only the TCP segment
+ * parsed, so no IPv4 repr or views are made per packet.
+ */
 function packetIn(host: TcpHost, mp: Mblk): void {
   const bytes = mp.cont === null ? mp.data() : msgbytes(mp);
   freemsg(mp);
+  const checked = Ipv4Packet.newChecked(bytes);
+  if (!checked.ok) return badPacket(host, false);
+  const pkt = checked.value;
+  if (!pkt.verifyChecksum()) return badPacket(host, true);
+  if (pkt.protocol !== IpProto.TCP || pkt.moreFrags || pkt.fragOffset !== 0) return badPacket(host, false);
+  const src = pkt.src;
+  const dst = pkt.dst;
+  const r = parseTcp(bytes.subarray(pkt.headerLen, pkt.totalLen), src, dst);
+  // IP verified its header checksum, so a checksum error here is TCP's.
+  if (!r.ok) return badPacket(host, r.error === 'bad-checksum');
+  host.stack.input(src, dst, r.value, host.env.now());
+}
+
+function badPacket(host: TcpHost, checksum: boolean): void {
   const mib = host.stack.mib;
-  const r = parseIpv4Tcp(bytes);
-  if (!r.ok) {
-    // IP verified its header checksum, so a checksum error here is TCP's.
-    if (r.error === 'bad-checksum') mib.InCsumErrors++;
-    else host.counters.badPackets++;
-    mib.InErrs++;
-    return;
-  }
-  const { ip, tcp } = r.value;
-  host.stack.input(ip.src, ip.dst, tcp, host.env.now());
+  if (checksum) mib.InCsumErrors++;
+  else host.counters.badPackets++;
+  mib.InErrs++;
 }
 
 /** IP_BIND_ACK / IP_ERROR_ACK / IP_ROUTE_ACK; false when the primitive is not IP's. */

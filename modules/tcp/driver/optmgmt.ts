@@ -16,6 +16,15 @@ export type StoredOptions = {
   -readonly [K in keyof TOptions]: TOptions[K];
 } & { extra?: Record<string, number | boolean | string> };
 
+/** The options of a stream that never set any (shared; replaced by its own object on the first set). */
+export const NO_OPTIONS: StoredOptions = Object.freeze({});
+
+/** The stream's own stored options, made on the first write. */
+export function ownOptions(u: TcpUpper): StoredOptions {
+  if (u.opts === NO_OPTIONS) u.opts = {};
+  return u.opts;
+}
+
 /** Apply stored options to a (new) connection. */
 export function applyOptions(ep: TcpEndpoint, o: StoredOptions): void {
   if (o.nodelay !== undefined) ep.nodelay = o.nodelay;
@@ -133,8 +142,9 @@ export function optmgmt(u: TcpUpper, req: TOptmgmtReq): Mblk {
   // T_NEGOTIATE (and T_CHECK, which we answer the same way): store, and apply when live.
   if (typeof opt !== 'object') return mktpi({ PRIM_type: 'T_OPTMGMT_ACK', MGMT_flags: T_FAILURE, OPT: {} });
   const { extra, ...plain } = opt;
-  Object.assign(u.opts, plain);
-  if (extra) u.opts.extra = { ...u.opts.extra, ...extra };
+  const stored = ownOptions(u);
+  Object.assign(stored, plain);
+  if (extra) stored.extra = { ...stored.extra, ...extra };
   if (u.ep) applyLive(u.ep, opt, u.host.env.now());
   if (u.listener) {
     const inh = u.listener.inherit;

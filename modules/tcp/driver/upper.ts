@@ -46,7 +46,7 @@ import type { TcpListener } from '../listen.ts';
 import { TcpState } from '../state.ts';
 import type { IpRouteReq } from '../../ip/proto.ts';
 import type { TcpHost } from './host.ts';
-import { applyOptions, optmgmt, type StoredOptions } from './optmgmt.ts';
+import { applyOptions, NO_OPTIONS, optmgmt, ownOptions, type StoredOptions } from './optmgmt.ts';
 
 /** Linux errno numbers for what a TCP reports. */
 const ERRNO: Record<TcpErrno | 'ENETUNREACH' | 'EADDRINUSE' | 'EADDRNOTAVAIL', number> = {
@@ -78,8 +78,8 @@ export interface TcpUpper {
   lazyPort: boolean;
   listener: TcpListener | null;
   ep: TcpEndpoint | null;
-  /** Connection indications sent up and not yet answered, by SEQ_number. */
-  readonly pending: Map<number, TcpEndpoint>;
+  /** Connection indications sent up and not yet answered, by SEQ_number (listeners only: made on the first). */
+  pending: Map<number, TcpEndpoint> | null;
   nextSeq: number;
   opts: StoredOptions;
   /** The peer's FIN arrived; T_ORDREL_IND goes once the data before it went up. */
@@ -92,12 +92,6 @@ export interface TcpUpper {
   writeBlocked: boolean;
 }
 
-/** What `ep.user` holds: the upper stream and, while unaccepted, the indication number. */
-interface EpLink {
-  upper: TcpUpper;
-  /** SEQ_number of the T_CONN_IND, or -1 once the endpoint is the stream's own connection. */
-  seq: number;
-}
 
 export function newUpper(host: TcpHost, rq: Queue, wq: Queue, streamId: number): TcpUpper {
   return {
@@ -111,9 +105,9 @@ export function newUpper(host: TcpHost, rq: Queue, wq: Queue, streamId: number):
     lazyPort: false,
     listener: null,
     ep: null,
-    pending: new Map(),
+    pending: null,
     nextSeq: 1,
-    opts: {},
+    opts: NO_OPTIONS,
     ordrelPending: false,
     discon: null,
     wantCtl: false,
@@ -121,13 +115,25 @@ export function newUpper(host: TcpHost, rq: Queue, wq: Queue, streamId: number):
   };
 }
 
-function link(ep: TcpEndpoint): EpLink | null {
-  return (ep.user as EpLink | null) ?? null;
+/**
+ * `ep.user` holds the upper stream the endpoint belongs to: the stream whose connection it is
+ * (`u.ep === ep`), or, while it waits for T_CONN_RES, the listener's stream (the endpoint is
+ * then in `u.pending`). No object per connection for the link.
+ */
+function link(ep: TcpEndpoint): TcpUpper | null {
+  return (ep.user as TcpUpper | null) ?? null;
 }
 
 function own(ep: TcpEndpoint): TcpUpper | null {
-  const l = link(ep);
-  return l !== null && l.seq < 0 && l.upper.ep === ep ? l.upper : null;
+  const u = link(ep);
+  return u !== null && u.ep === ep ? u : null;
+}
+
+/** The SEQ_number of the indication sent for an unaccepted endpoint, or -1. */
+function indicationOf(u: TcpUpper, ep: TcpEndpoint): number {
+  if (u.pending === null || u.ep === ep) return -1;
+  for (const [seq, child] of u.pending) if (child === ep) return seq;
+  return -1;
 }
 
 // ---- events from the stack ------------------------------------------------------------------
@@ -159,7 +165,8 @@ export const tcpEvents: TcpHandler = {
   error(ep, err) {
     const l = link(ep);
     if (l === null) return;
-    if (l.seq >= 0) return indicationGone(l, ep, ERRNO[err]);
+    const seq = indicationOf(l, ep);
+    if (seq >= 0) return indicationGone(l, seq, ep, ERRNO[err]);
     const u = own(ep);
     if (u === null) return;
     u.discon = ERRNO[err];
@@ -168,7 +175,8 @@ export const tcpEvents: TcpHandler = {
   closed(ep) {
     const l = link(ep);
     if (l === null) return;
-    if (l.seq >= 0) return indicationGone(l, ep, ERRNO.ECONNRESET);
+    const seq = indicationOf(l, ep);
+    if (seq >= 0) return indicationGone(l, seq, ep, ERRNO.ECONNRESET);
     const u = own(ep);
     if (u === null) return;
     // Data still buffered goes up before the connection disappears from the stream.
@@ -182,8 +190,8 @@ export const tcpListenEvents: TcpListenHandler = {
     const u = l.user as TcpUpper | null;
     if (u === null || u.listener !== l) return;
     const seq = u.nextSeq++;
-    u.pending.set(seq, child);
-    child.user = { upper: u, seq } satisfies EpLink;
+    (u.pending ??= new Map()).set(seq, child);
+    child.user = u;
     putnext(
       u.rq,
       mktpi({
@@ -198,17 +206,15 @@ export const tcpListenEvents: TcpListenHandler = {
 };
 
 /** An unaccepted connection went away: tell the listener's user. */
-function indicationGone(l: EpLink, ep: TcpEndpoint, reason: number): void {
-  const u = l.upper;
-  if (u.pending.get(l.seq) !== ep) return;
-  u.pending.delete(l.seq);
+function indicationGone(u: TcpUpper, seq: number, ep: TcpEndpoint, reason: number): void {
+  u.pending!.delete(seq);
   ep.user = null;
-  putnext(u.rq, mktpi({ PRIM_type: 'T_DISCON_IND', DISCON_reason: reason, SEQ_number: l.seq }));
+  putnext(u.rq, mktpi({ PRIM_type: 'T_DISCON_IND', DISCON_reason: reason, SEQ_number: seq }));
 }
 
 function detach(u: TcpUpper): void {
   const ep = u.ep;
-  if (ep !== null && (ep.user as EpLink | null)?.upper === u) ep.user = null;
+  if (ep !== null && ep.user === u) ep.user = null;
   u.ep = null;
 }
 
@@ -392,8 +398,8 @@ export function releaseBinding(u: TcpUpper): void {
   if (u.listener !== null) {
     const l = u.listener;
     u.listener = null;
-    for (const child of u.pending.values()) child.user = null;
-    u.pending.clear();
+    if (u.pending !== null) for (const child of u.pending.values()) child.user = null;
+    u.pending = null;
     l.user = null;
     l.close(now);
   }
@@ -419,7 +425,7 @@ function connect(u: TcpUpper, mp: Mblk, p: TConnReq): void {
   if (!dst || !Number.isInteger(dst.port) || dst.port <= 0 || dst.port > 65535) return errorAck(u, 'T_CONN_REQ', TLI.TBADADDR);
   const lower = host.lower;
   if (lower === null) return errorAck(u, 'T_CONN_REQ', TLI.TSYSERR, ERRNO.ENETUNREACH);
-  if (p.OPT) Object.assign(u.opts, p.OPT, { extra: { ...u.opts.extra, ...p.OPT.extra } });
+  if (p.OPT) Object.assign(ownOptions(u), p.OPT, { extra: { ...u.opts.extra, ...p.OPT.extra } });
   u.tpi = TS.TS_WCON_CREQ;
   qreply(u.wq, tOkAck('T_CONN_REQ'));
   const token = host.nextToken++;
@@ -435,7 +441,7 @@ function refuseConnect(u: TcpUpper, errno: number): void {
 
 /** Socket options stored on the stream, applied before the SYN goes out. */
 function setupFromUpper(ep: TcpEndpoint): void {
-  applyOptions(ep, (ep.user as EpLink).upper.opts);
+  applyOptions(ep, (ep.user as TcpUpper).opts);
 }
 
 function routed(u: TcpUpper, dst: TAddr, src: Ipv4Addr | null, mtu: number): void {
@@ -451,7 +457,7 @@ function routed(u: TcpUpper, dst: TAddr, src: Ipv4Addr | null, mtu: number): voi
       remotePort: dst.port,
       mtu: Math.min(mtu || 1500, 65535),
       handler: tcpEvents,
-      user: { upper: u, seq: -1 } satisfies EpLink,
+      user: u,
       setup: setupFromUpper,
     },
     u.host.env.now(),
@@ -463,19 +469,19 @@ function routed(u: TcpUpper, dst: TAddr, src: Ipv4Addr | null, mtu: number): voi
 function acceptConn(u: TcpUpper, mp: Mblk, p: TConnRes): void {
   freemsg(mp);
   if (u.listener === null) return errorAck(u, 'T_CONN_RES', TLI.TOUTSTATE);
-  const child = u.pending.get(p.SEQ_number);
+  const child = u.pending?.get(p.SEQ_number);
   if (child === undefined) return errorAck(u, 'T_CONN_RES', TLI.TBADSEQ);
   const acc = u.host.uppers.get(p.ACCEPTOR_id);
   if (acc === undefined || acc === u) return errorAck(u, 'T_CONN_RES', TLI.TBADF);
   if (acc.ep !== null || acc.listener !== null || (acc.tpi !== TS.TS_UNBND && acc.tpi !== TS.TS_IDLE)) return errorAck(u, 'T_CONN_RES', TLI.TOUTSTATE);
-  u.pending.delete(p.SEQ_number);
+  u.pending!.delete(p.SEQ_number);
   u.listener.take(child);
   if (acc.portHeld !== 0) u.host.stack.releasePort(acc.portHeld);
   acc.portHeld = 0;
   acc.ep = child;
   acc.bound = { addr: child.localAddr, port: child.localPort };
   acc.tpi = TS.TS_DATA_XFER;
-  child.user = { upper: acc, seq: -1 } satisfies EpLink;
+  child.user = acc;
   child.handler = tcpEvents;
   applyOptions(child, acc.opts);
   qreply(u.wq, tOkAck('T_CONN_RES'));
@@ -488,9 +494,9 @@ function disconnect(u: TcpUpper, mp: Mblk, p: TDisconReq): void {
   freemsg(mp);
   const now = u.host.env.now();
   if (u.listener !== null && p.SEQ_number >= 0) {
-    const child = u.pending.get(p.SEQ_number);
+    const child = u.pending?.get(p.SEQ_number);
     if (child === undefined) return qreply(u.wq, tErrorAck('T_DISCON_REQ', TLI.TBADSEQ));
-    u.pending.delete(p.SEQ_number);
+    u.pending!.delete(p.SEQ_number);
     child.user = null;
     child.abort(now);
     return qreply(u.wq, tOkAck('T_DISCON_REQ'));
@@ -528,11 +534,13 @@ export function closeUpper(u: TcpUpper, leftover: Mblk[]): void {
     freemsg(mp);
   }
   releaseBinding(u);
-  for (const child of u.pending.values()) {
-    child.user = null;
-    child.abort(now);
+  if (u.pending !== null) {
+    for (const child of u.pending.values()) {
+      child.user = null;
+      child.abort(now);
+    }
+    u.pending = null;
   }
-  u.pending.clear();
   if (ep !== null) {
     detach(u);
     ep.close(now);

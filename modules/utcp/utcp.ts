@@ -79,9 +79,10 @@ function utcpclose(q: Queue): void {
     node.config = null;
     node.control = null;
     node.heartbeatTimer = null;
-    for (const [token, w] of [...node.statsWaits]) {
-      if (w !== 'heartbeat' && w.q === inst.wq) node.statsWaits.delete(token);
-    }
+  }
+  // Questions asked on this stream can no longer be answered on it.
+  for (const [token, w] of [...node.statsWaits]) {
+    if (w !== 'heartbeat' && w.q === inst.wq) node.statsWaits.delete(token);
   }
   q.ptr = WR(q).ptr = undefined;
 }
@@ -270,7 +271,9 @@ function makeChannel(inst: UtcpInst, q: Queue, mp: Mblk, arg: ChannelArg): void 
 
 function askStats(inst: UtcpInst, q: Queue, mp: Mblk): void {
   const node = inst.node;
-  if (node.control !== inst) return miocnak(q, mp, Errno.EINVAL);
+  // Any UTCP stream of the node may ask (a tool's own, not only the daemon's): the question
+  // goes down the control stream, which TCP answers up, and the answer is acked here.
+  if (node.control === null) return miocnak(q, mp, Errno.EINVAL);
   if (node.statsWaits.size >= MAX_STATS_WAITS) return miocnak(q, mp, Errno.EAGAIN);
   const token = node.token();
   node.statsWaits.set(token, { q, mp });

@@ -4,6 +4,7 @@ import { makeShellCommand } from '../../harness/cli/shell.ts';
 import type { ScenarioPlugins } from '../../harness/scenario/plugins.ts';
 import { tcpPlugin } from '../../harness/scenario/installers/tcp.ts';
 import { appsPlugin } from '../../harness/scenario/installers/apps.ts';
+import { clusterPlugin } from '../../harness/scenario/installers/cluster.ts';
 import { ipOnlyDoc } from '../scenario/support.ts';
 import { capture, runCommand, scenarioFile, tempDir, type CliResult } from './support.ts';
 
@@ -137,6 +138,52 @@ describe('handoff shell, driven over stdin', () => {
     const r = await shell('request client1 /about.txt\ntime', [], { tcp: tcpPlugin, apps: appsPlugin });
     expect(r.code, r.out).to.equal(0);
     expect(outLines(r).find((l) => l.startsWith('200 '))).to.match(/^200 from fe: 600 bytes in [\d.]+ ms of virtual time$/);
+  });
+});
+
+describe('handoff shell: ioctl', function () {
+  this.timeout(30_000);
+  const ONE = 'docs/labs/one-connection.json';
+  const full = { tcp: tcpPlugin, apps: appsPlugin, cluster: clusterPlugin };
+
+  it("reads a module's counters at an interface and below TCP, as lab 1's script does", async () => {
+    const r = await shell(
+      ['push fe eth0 ./modules/examples/syncount.ts', 'push fe tcp-lower ./modules/examples/syncount.ts', 'request client1 /index.html', 'ioctl fe eth0 SYNCOUNT_GET', 'ioctl fe tcp+syncount SYNCOUNT_ASK'].join('\n'),
+      [ONE],
+      full,
+    );
+    expect(r.code, r.out + r.err).to.equal(0);
+    const out = outLines(r);
+    // At tcp-lower syncount sits above BTCP and also sees the SYN/ACKs of the FE's three control channels.
+    expect(out.slice(-2)).to.deep.equal([
+      '{"synIn":1,"synAckIn":0,"rstIn":0,"synOut":0,"synAckOut":1,"rstOut":0}',
+      '{"synIn":1,"synAckIn":3,"rstIn":0,"synOut":0,"synAckOut":1,"rstOut":0}',
+    ]);
+  });
+
+  it("asks a node's handoff modules for their statistics through a UTCP stream of its own", async () => {
+    const r = await shell(['run 100ms', 'request client1 /docs/page-1.html', 'ioctl be2 tcp+utcp HANDOFF_IOC_STATS'].join('\n'), [ONE], full);
+    expect(r.code, r.out + r.err).to.equal(0);
+    const stats = JSON.parse(outLines(r).at(-1)!) as { btcp: { be: unknown; counters: Record<string, number> } };
+    expect(stats.btcp.be).to.deep.equal({ replaying: 0, active: 1, pendingTerminates: 0 });
+    expect(stats.btcp.counters).to.deep.include({ replays: 1, takeovers: 1 });
+  });
+
+  it("passes a JSON argument and prints IP's and TCP's own answers; refuses bad places, commands and arguments in one line", async () => {
+    const r = await shell(
+      ['ioctl fe ip IP_IOC_ROUTES', 'ioctl fe tcp TCP_IOC_SYSCTL_GET \'{"name": "net.ipv4.tcp_sack"}\'', 'ioctl fe nowhere 1', 'ioctl fe ip NO_SUCH', 'ioctl fe ip 1 {bad', 'ioctl fe eth0 0x999'].join('\n'),
+      [ONE],
+      full,
+    );
+    const out = outLines(r);
+    expect(r.code).to.equal(1);
+    expect(out[0]).to.match(/^\[\{"family":"ipv4","dst":\d+,"prefixLen":32,/);
+    expect(out[1]).to.match(/^(1|true|"1")$/);
+    expect(out.slice(2).map((l) => l.replace(/:.*/, ''))).to.deep.equal(['error', 'error', 'error', 'error']);
+    expect(r.out).to.contain("error: no place 'nowhere' on fe for an ioctl");
+    expect(r.out).to.contain("error: unknown ioctl 'NO_SUCH'");
+    expect(r.out).to.contain('error: the argument must be JSON');
+    expect(r.out).to.contain('error: 0x999 refused: EINVAL');
   });
 });
 

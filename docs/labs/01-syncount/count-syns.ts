@@ -7,7 +7,8 @@
  *   npx tsx docs/labs/01-syncount/count-syns.ts SCENARIO.json [--out DIR] [--seed N]
  *       [--push HOST:PLACE:MODULE[@TIME]]...
  *
- * Why a script and not the shell: the shell has no ioctl command, and a stream linked under a
+ * Why a script: it reads the modules after a whole run (the shell's `ioctl` command asks the same
+ * way, in a live emulation), and a stream linked under a
  * multiplexor (tcp-lower, eth0) takes no ioctls of its own. The counts are read as a user
  * program would read them:
  *   - at an interface place: IP_IOC_IFIOCTL, which IP relays down that interface's stream

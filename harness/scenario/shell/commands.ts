@@ -14,6 +14,7 @@ import { parseWhere } from '../push-flag.ts';
 import { rolesOf } from '../summary.ts';
 import { durationPattern, parseDuration } from '../units.ts';
 import { MAX_IDLE_RUN } from '../model.ts';
+import { runIoctl } from './ioctl.ts';
 import { ShellError, type Session } from './session.ts';
 import { resolve } from 'node:path';
 
@@ -367,6 +368,16 @@ export const commands: ShellCommand[] = [
       const st = h.stack.ipStats() as unknown as Record<string, number>;
       const nz = Object.entries(st).filter(([, v]) => v !== 0);
       s.print(nz.length === 0 ? `${h.name}: all IP counters are zero` : nz.map(([k, v]) => `  ${k} ${v}`).join('\n'));
+    },
+  },
+  {
+    name: 'ioctl',
+    usage: 'ioctl HOST PLACE CMD [JSON]',
+    summary: "an ioctl at ip, an interface, tcp or tcp+MODULE (e.g. tcp+syncount SYNCOUNT_ASK); prints the answer",
+    async run(s, args) {
+      need(args, 3, 4, this);
+      host(s, args[0]!);
+      await runIoctl(s, args[0]!, args[1]!, args[2]!, args[3]);
     },
   },
   {

@@ -192,6 +192,12 @@ export interface TcpProfile {
   readonly msl: Time;
   /** TIME-WAIT length (2*MSL in the RFC; Linux fixes it at 60 s). */
   readonly timeWait: Time;
+  /**
+   * close() with received data the user never read resets the connection (Linux tcp_close,
+   * RFC 2525 §2.17); otherwise the data is flushed and the close is orderly (FreeBSD
+   * tcp_disconnect: sbflush, then tcp_usrclosed).
+   */
+  readonly closeUnreadResets: boolean;
   /** How long an orphaned connection may sit in FIN-WAIT-2. */
   readonly finWait2Timeout: Time;
   readonly keepIdle: Time;

@@ -21,18 +21,6 @@ export const WAITING: Waiting[] = [
     scripts: ['freebsd/states/established/data-right-edge.pkt'],
   },
   {
-    reason: 'FreeBSD closes a connection with unread data by flushing it and sending FIN (tcp_disconnect); the TCP resets it as Linux does',
-    scripts: ['freebsd/close/close-with-unread-data-fin.pkt'],
-  },
-  {
-    reason:
-      "the socket layer has Linux's errno semantics only; FreeBSD answers these calls differently (EISCONN for a second connect, EOPNOTSUPP for connect on a listener, ENOTCONN for a write never connected, EPIPE before the pending reset)",
-    scripts: [
-      'freebsd/handshake/active-open-nonblocking.pkt',
-      'freebsd/syscalls/{connect-on-listener-eopnotsupp,write-unconnected-enotconn,write-after-reset}.pkt',
-    ],
-  },
-  {
     reason:
       'a connection reset while it waits for accept() is withdrawn by the transport (T_DISCON_IND for the pending indication), so accept() never returns it; Linux returns it and reports the reset on the first read',
     scripts: ['linux/syscalls/accept-after-reset.pkt'],

@@ -137,6 +137,22 @@ describe('tcp connection close (RFC 9293 §3.6)', () => {
     expect(p.s.errors).to.deep.equal(['ECONNRESET']);
   });
 
+  it('flushes unread data and closes with a FIN on FreeBSD (tcp_disconnect: sbflush, tcp_usrclosed)', () => {
+    const net = new TestNet();
+    const a = net.addHost(A, freebsdProfile);
+    const b = net.addHost(B, freebsdProfile);
+    const p = openPair(net, a, b);
+    p.s.autoRead = false;
+    p.client.send(bytes(500), net.now);
+    net.run(5 * MS);
+    expect(p.server.readable).to.equal(500);
+    net.clearLog();
+    p.server.close(net.now);
+    expect(flagsOf(net.log[0]!.seg)).to.equal('F.');
+    expect(b.mib.TCPAbortOnClose).to.equal(0);
+    expect(p.server.readable).to.equal(0);
+  });
+
   it('answers data after close() as a segment without a connection: <SEQ=SEG.ACK><CTL=RST>, no ACK bit (Linux tcp_v4_send_reset, BSD dropwithreset)', () => {
     for (const prof of [linuxProfile, freebsdProfile]) {
       const net = new TestNet();

@@ -91,6 +91,7 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
 
   msl: 30 * SEC,
   timeWait: 60 * SEC,
+  closeUnreadResets: false,
   finWait2Timeout: 60 * SEC,
   keepIdle: 7200 * SEC,
   keepIntvl: 75 * SEC,

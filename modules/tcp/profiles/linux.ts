@@ -92,6 +92,7 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
 
   msl: 30 * SEC,
   timeWait: 60 * SEC,
+  closeUnreadResets: true,
   finWait2Timeout: 60 * SEC,
   keepIdle: 7200 * SEC,
   keepIntvl: 75 * SEC,

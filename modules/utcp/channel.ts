@@ -119,9 +119,10 @@ export class Channel {
 
   private hello_(h: Hello, reply: boolean, id: number): void {
     const node = this.inst.node;
+    // Named before the reply goes, so that the trace says to whom.
+    if (!this.up) this.peer = h.nodeId;
     if (!reply) this.sendMsg(this.hello(), id, FrameFlag.REPLY);
     if (this.up) return;
-    this.peer = h.nodeId;
     this.addr = h.addr;
     this.peerMaxBody = Math.min(h.maxBody, 0xffffffff);
     this.up = true;

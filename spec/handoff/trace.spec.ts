@@ -105,6 +105,12 @@ describe('handoff steps in the trace', function () {
     }
   });
 
+  it("names the peer of every control message but the opening HELLO each side sends before it hears the other's", () => {
+    const unnamed = lines.filter((l) => (l.ev === 'ctl.tx' || l.ev === 'ctl.rx') && l.peer === null);
+    expect(unnamed.length).to.be.greaterThan(0);
+    expect(unnamed.every((l) => l.ev === 'ctl.tx' && l.msg!.type === 'HELLO' && l.flags === 0)).to.equal(true);
+  });
+
   it('pairs every handoff message sent with its arrival at the peer, later', () => {
     const tx = lines.filter((l) => l.ev === 'ctl.tx' && l.msg!.type !== 'HELLO' && l.msg!.type !== 'HEARTBEAT');
     expect(tx.map((l) => `${l.host}>${l.peer} ${String(l.msg!.type)}`)).to.deep.equal(['fe>be2 HANDOFF_REQ', 'be2>fe HANDOFF_ACK', 'be2>fe TERMINATE']);

@@ -97,6 +97,10 @@ export class Sock implements SockUpcalls {
   sndShut = false;
   /** SOCK_DONE: the peer's FIN arrived (T_ORDREL_IND). */
   done = false;
+  /** This socket is the acceptor of a T_CONN_RES not yet answered. */
+  private accepting = false;
+  /** A disconnect that reached the acceptor before accepted() (reported once it is). */
+  private lostEarly: ErrnoName | null = null;
   /** Listen backlog and the connection indications waiting for accept(). */
   backlog = 0;
   /** Connection indications waiting for accept() (listeners only; made on the first). */
@@ -259,6 +263,10 @@ export class Sock implements SockUpcalls {
     if (this.tcp === 'open') {
       // tcp_reset: after our peer's FIN the error is EPIPE; the write queue is purged.
       this.lost(this.done ? 'EPIPE' : reason);
+    } else if (this.accepting) {
+      // The connection this socket is accepting was reset in the queue; the transport says so
+      // right after its T_OK_ACK to the listener, before accepted() has run.
+      this.lostEarly = reason;
     }
   }
 
@@ -434,6 +442,7 @@ export class Sock implements SockUpcalls {
       this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: ind.SEQ_number }));
       return 'ENOBUFS';
     }
+    acc.accepting = true;
     this.chan.request({ PRIM_type: 'T_CONN_RES', ACCEPTOR_id: acc.stream.id, SEQ_number: ind.SEQ_number, OPT: null }, (r) => {
       if (!r.ok) {
         acc.close();
@@ -446,12 +455,17 @@ export class Sock implements SockUpcalls {
   }
 
   private accepted(ind: TConnInd): void {
+    this.accepting = false;
     this.ss = 'connected';
     this.tcp = 'open';
     this.bound = true;
     this.local = { addr: ind.DEST_addr.addr, port: ind.DEST_addr.port };
     this.remote = { addr: ind.SRC_addr.addr, port: ind.SRC_addr.port };
     this.addrKnown = ind.DEST_addr.addr !== ANY_ADDR;
+    if (this.lostEarly !== null) {
+      this.lost(this.lostEarly);
+      this.lostEarly = null;
+    }
   }
 
   // ---- reading -----------------------------------------------------------------------------

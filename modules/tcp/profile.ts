@@ -211,6 +211,14 @@ export interface TcpProfile {
   readonly maxSynBacklog: number;
   /** The accept queue is full when it holds more than backlog * factor (Linux 1, BSD 1.5). */
   readonly acceptBacklogFactor: number;
+  /**
+   * A connection reset while it waits in the accept queue stays there: accept() returns it and
+   * the first read reports the reset (Linux: tcp_reset leaves the child queued). Otherwise the
+   * transport withdraws its indication (T_DISCON_IND) and accept() never sees it; FreeBSD's
+   * accept() fails with ECONNABORTED there instead (tcp_usr_accept, INP_DROPPED), which the
+   * socket layer does not model.
+   */
+  readonly acceptQueueKeepsReset: boolean;
   /** Answer the final ACK with RST when the accept queue is full, instead of dropping it. */
   readonly abortOnOverflow: boolean;
 

@@ -20,11 +20,6 @@ export const WAITING: Waiting[] = [
       "read() returns only what the stream head holds (STRHIGH, 5120 bytes above the first message): the rest of a 65700-byte receive stays in the TCP until the head's service back-enables it, after the call has returned; FreeBSD's soreceive takes all of so_rcv in one call. Needs the TCP to size the stream head to its receive buffer (M_SETOPTS SO_HIWAT, as illumos tcp does) in modules/tcp/driver/upper.ts",
     scripts: ['freebsd/states/established/data-right-edge.pkt'],
   },
-  {
-    reason:
-      'a connection reset while it waits for accept() is withdrawn by the transport (T_DISCON_IND for the pending indication), so accept() never returns it; Linux returns it and reports the reset on the first read',
-    scripts: ['linux/syscalls/accept-after-reset.pkt'],
-  },
 ];
 
 function globToRegExp(glob: string): RegExp {

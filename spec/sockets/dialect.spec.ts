@@ -108,4 +108,23 @@ describe('sockets: the errno dialect follows the TCP profile below', () => {
     // The client sees the reset, or end-of-file from the FIN.
     expect(r).to.deep.equal(['ECONNRESET', 0]);
   });
+
+  it('returns from accept() a connection reset in the accept queue and reports the reset on the first read (Linux)', () => {
+    const t = tcpPair({ link: { latency: 1 * MS }, profile: linuxProfile });
+    const l = now(t.sb.socket()).ret;
+    now(t.sb.bind(l, { addr: B, port: 80 }));
+    now(t.sb.listen(l, 8));
+    const cfd = now(t.sa.socket()).ret;
+    const conn = t.sa.connect(cfd, { addr: B, port: 80 });
+    t.w.runFor(20 * MS);
+    expect(now(conn).ret).to.equal(0);
+    now(t.sa.setsockopt(cfd, 1, 13, { onoff: true, linger: 0 }));
+    now(t.sa.close(cfd));
+    t.w.runFor(20 * MS);
+    const acc = t.sb.accept(l);
+    t.w.runFor(1 * MS);
+    const fd = now(acc).ret;
+    expect(fd).to.be.greaterThan(l);
+    expect(now(t.sb.read(fd, 10)).errno).to.equal('ECONNRESET');
+  });
 });

@@ -166,7 +166,7 @@ export const tcpEvents: TcpHandler = {
     const l = link(ep);
     if (l === null) return;
     const seq = indicationOf(l, ep);
-    if (seq >= 0) return indicationGone(l, seq, ep, ERRNO[err]);
+    if (seq >= 0) return keepsReset(l) ? undefined : indicationGone(l, seq, ep, ERRNO[err]);
     const u = own(ep);
     if (u === null) return;
     u.discon = ERRNO[err];
@@ -176,7 +176,8 @@ export const tcpEvents: TcpHandler = {
     const l = link(ep);
     if (l === null) return;
     const seq = indicationOf(l, ep);
-    if (seq >= 0) return indicationGone(l, seq, ep, ERRNO.ECONNRESET);
+    // A reset connection that stays queued keeps its indication; one closed without an error stays too.
+    if (seq >= 0) return ep.error !== null && keepsReset(l) ? undefined : indicationGone(l, seq, ep, ERRNO.ECONNRESET);
     const u = own(ep);
     if (u === null) return;
     // Data still buffered goes up before the connection disappears from the stream.
@@ -204,6 +205,15 @@ export const tcpListenEvents: TcpListenHandler = {
     );
   },
 };
+
+/**
+ * A connection reset while it waits for T_CONN_RES stays indicated where the profile keeps it
+ * (Linux: the child stays in the accept queue, accept() returns it, the first read reports
+ * the reset); T_CONN_RES then hands over a connection that is already gone (acceptConn).
+ */
+function keepsReset(u: TcpUpper): boolean {
+  return u.host.stack.profile.acceptQueueKeepsReset;
+}
 
 /** An unaccepted connection went away: tell the listener's user. */
 function indicationGone(u: TcpUpper, seq: number, ep: TcpEndpoint, reason: number): void {

@@ -100,6 +100,7 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   somaxconn: 128,
   maxSynBacklog: 15360,
   acceptBacklogFactor: 1.5,
+  acceptQueueKeepsReset: false,
   abortOnOverflow: false,
 
   nagle: true,

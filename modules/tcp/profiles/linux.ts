@@ -101,6 +101,7 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   somaxconn: 4096,
   maxSynBacklog: 4096,
   acceptBacklogFactor: 1,
+  acceptQueueKeepsReset: true,
   abortOnOverflow: false,
 
   nagle: true,

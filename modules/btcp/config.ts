@@ -17,18 +17,12 @@ export const DEFAULT_LIMITS: BtcpLimits = {
   maxRequestBytes: 48 * 1024,
   maxQueued: 64,
   maxPendingTerminates: 4096,
+  terminateResendWindow: 10 * SEC,
   deadAfter: 3 * SEC,
 };
 
 /** How long the BE waits for its TCP to answer a replayed SYN (a SYN/ACK comes at once unless the backlog is full). */
 export const BE_SYN_TIMEOUT = 200 * MS;
-
-/**
- * How long a BE keeps a TERMINATE it wrote on a channel, to send it again if that channel dies:
- * longer than a stuck channel lives before it is cut (the daemon's channelDeadAfter, 4 s by
- * default) plus the reconnect.
- */
-export const TERMINATE_RESEND_WINDOW = 10 * SEC;
 
 export interface ResolvedConfig extends BtcpConfig {
   limits: BtcpLimits;

@@ -12,7 +12,7 @@ import type { Seq } from '../../lib/wire/seq.ts';
 import type { BtcpConfig, BtcpLimits, BtcpStats, CtlUp } from '../control/ctl.ts';
 import type { Endpoint, HandoffReq, Terminate } from '../control/frame.ts';
 import { ConnTable, tupleKey, type FourTuple } from './conn-state.ts';
-import { resolveConfig, DEFAULT_LIMITS, TERMINATE_RESEND_WINDOW, type ResolvedConfig } from './config.ts';
+import { resolveConfig, DEFAULT_LIMITS, type ResolvedConfig } from './config.ts';
 import { ClusterView } from './dispatch/view.ts';
 import type { DispatchPolicy } from './dispatch/policy.ts';
 import { createPolicy } from './dispatch/registry.ts';
@@ -243,7 +243,7 @@ export class BtcpState {
     let q = this.sentTerminates.get(peer);
     if (q === undefined) this.sentTerminates.set(peer, (q = []));
     const now = this.io.now();
-    while (q.length > 0 && (q[0]!.at + TERMINATE_RESEND_WINDOW <= now || q.length >= this.limits.maxPendingTerminates)) q.shift();
+    while (q.length > 0 && (q[0]!.at + this.limits.terminateResendWindow <= now || q.length >= this.limits.maxPendingTerminates)) q.shift();
     q.push({ at: now, msg });
   }
 
@@ -258,7 +258,7 @@ export class BtcpState {
     const now = this.io.now();
     let n = 0;
     for (const e of q) {
-      if (e.at + TERMINATE_RESEND_WINDOW <= now) continue;
+      if (e.at + this.limits.terminateResendWindow <= now) continue;
       this.deferTerminate(peer, e.msg);
       n++;
     }

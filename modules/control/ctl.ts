@@ -37,6 +37,11 @@ export interface BtcpLimits {
   maxQueued: number;
   /** TERMINATEs kept per peer while its channel is down. */
   maxPendingTerminates: number;
+  /**
+   * BE: a TERMINATE written on a channel is kept this long, and sent again on the next channel
+   * if that one dies: longer than a stuck channel lives before it is cut, plus the reconnect.
+   */
+  terminateResendWindow: number;
   /** A node silent this long is taken for dead by the dispatch view. */
   deadAfter: number;
 }

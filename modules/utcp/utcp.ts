@@ -234,7 +234,10 @@ function utcpwput(q: Queue, mp: Mblk): void {
 
 function btcpConfig(node: UtcpNode): BtcpConfig {
   const c = node.config!;
-  return { nodeId: c.nodeId, lanAddr: c.lanAddr, services: c.services, nodes: c.nodes, policy: c.policy ?? null, draining: c.draining, limits: c.limits };
+  // A TERMINATE lost in a stuck channel is sent again if it is younger than the longest a stuck
+  // channel lives before it is cut (channelDeadAfter, plus a tick), twice over for the reconnect.
+  const limits = { terminateResendWindow: 2 * (c.channelDeadAfter + c.heartbeatInterval), ...c.limits };
+  return { nodeId: c.nodeId, lanAddr: c.lanAddr, services: c.services, nodes: c.nodes, policy: c.policy ?? null, draining: c.draining, limits };
 }
 
 function configure(inst: UtcpInst, q: Queue, mp: Mblk, data: unknown): void {

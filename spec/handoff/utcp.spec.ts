@@ -14,7 +14,8 @@ import { encodeFrame } from '../../modules/control/encode.ts';
 import { FrameDecoder } from '../../modules/control/decode.ts';
 import { FrameFlag, type ControlMessage, type Endpoint, type Frame } from '../../modules/control/frame.ts';
 import { handoffCtl, type CtlDown } from '../../modules/control/ctl.ts';
-import { HANDOFF_IOC_CHANNEL, HANDOFF_IOC_CONFIG, type UtcpConfig } from '../../modules/utcp/ioctl.ts';
+import { HANDOFF_IOC_CHANNEL, HANDOFF_IOC_CONFIG, HANDOFF_IOC_STATS, type UtcpConfig } from '../../modules/utcp/ioctl.ts';
+import { utcpNodeOf } from '../../modules/utcp/node.ts';
 import { rigEnv } from './support/rig.ts';
 
 const CLIENT: Endpoint = { addr: ipv4('198.51.100.10'), port: 40000 };
@@ -278,6 +279,43 @@ describe('UTCP', () => {
       sinkUp(ch, mktpi({ PRIM_type: 'T_ORDREL_IND' }));
       expect(downCtls(n.ctl)).to.deep.equal([{ ho: 'peer-down', peer: 'be1' }]);
       expect(readPrims(ch).map((p) => p.PRIM_type)).to.deep.equal(['T_ORDREL_IND']);
+    });
+
+    it('tells BTCP to keep a sent TERMINATE as long as a stuck channel can live before it is cut, twice over', () => {
+      const n = node({ ...config, channelDeadAfter: 3 * SEC });
+      const cfg = downCtls(n.ctl).find((m) => m.ho === 'config') as CtlDown & { ho: 'config' };
+      expect(cfg.config.limits).to.deep.equal({ terminateResendWindow: 8 * SEC });
+      const own = node({ ...config, limits: { terminateResendWindow: 30 * SEC } });
+      const cfg2 = downCtls(own.ctl).find((m) => m.ho === 'config') as CtlDown & { ho: 'config' };
+      expect(cfg2.config.limits).to.deep.equal({ terminateResendWindow: 30 * SEC });
+    });
+
+    it("answers HANDOFF_IOC_STATS on any UTCP stream of the node (a tool's own), through the control stream", () => {
+      const n = node();
+      downCtls(n.ctl);
+      const tool = n.open();
+      let answer: unknown = null;
+      tool.ioctl(HANDOFF_IOC_STATS, null, (r) => (answer = r));
+      n.env.runServices();
+      const q = downCtls(n.ctl).find((m) => m.ho === 'stats-query') as CtlDown & { ho: 'stats-query' };
+      expect(q, 'the question goes down the control stream').to.not.equal(undefined);
+      const stats = { nodeId: 'fe', fe: { recording: 0, handoff: 0, forwarding: 2 }, be: { replaying: 0, active: 0, pendingTerminates: 0 }, counters: {}, handoffs: {} };
+      sinkUp(n.ctl, mkctl({ ho: 'stats', token: q.token, stats }));
+      n.env.runServices();
+      expect(answer).to.deep.include({ ok: true });
+      expect((answer as unknown as { data: { btcp: unknown } }).data.btcp).to.deep.equal(stats);
+    });
+
+    it('forgets a statistics question whose stream closed before the answer', () => {
+      const n = node();
+      downCtls(n.ctl);
+      const tool = n.open();
+      tool.ioctl(HANDOFF_IOC_STATS, null, () => {});
+      n.env.runServices();
+      const waits = utcpNodeOf(n.env).statsWaits;
+      expect([...waits.values()].filter((w) => w !== 'heartbeat')).to.have.length(1);
+      tool.close();
+      expect([...waits.values()].filter((w) => w !== 'heartbeat')).to.have.length(0);
     });
 
     it('refuses a configuration without a valid node name', () => {

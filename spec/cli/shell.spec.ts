@@ -161,6 +161,14 @@ describe('handoff shell: ioctl', function () {
     ]);
   });
 
+  it('watches the handoff steps inside the hosts as they happen', async () => {
+    const r = await shell(['run 100ms', 'watch handoff.dispatch', 'request client1 /docs/page-1.html'].join('\n'), [ONE], full);
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(outLines(r)).to.include(
+      '0.130348 handoff.dispatch host=fe client=198.51.100.10:42929 policy=url-partition method=GET path=/docs/page-1.html httpHost=203.0.113.10:80 node=be2 excluded=[]',
+    );
+  });
+
   it("asks a node's handoff modules for their statistics through a UTCP stream of its own", async () => {
     const r = await shell(['run 100ms', 'request client1 /docs/page-1.html', 'ioctl be2 tcp+utcp HANDOFF_IOC_STATS'].join('\n'), [ONE], full);
     expect(r.code, r.out + r.err).to.equal(0);

@@ -19,6 +19,7 @@ import {
   M_HANGUP,
   M_PCPROTO,
   M_PROTO,
+  QWANTW,
   errorreq,
   freeb,
   freemsg,
@@ -513,12 +514,21 @@ export class Sock implements SockUpcalls {
     return this.heldBytes;
   }
 
-  /** Move data off the head until `bytes` are held (or the head is empty). */
+  /**
+   * Move data off the head until `bytes` are held (or nothing more has arrived). A read that
+   * empties a head the transport was held back by (QWANTW) lets the back-enabled service
+   * procedures run and takes what they bring up: soreceive reads the whole receive buffer,
+   * and here part of it waits below the head for flow control.
+   */
   private fill(bytes: number): boolean {
-    while (this.heldBytes < bytes) {
-      const mp = this.stream.read();
-      if (mp === null) break;
-      this.hold(mp);
+    for (;;) {
+      const heldBack = (this.stream.rq.flag & QWANTW) !== 0;
+      while (this.heldBytes < bytes) {
+        const mp = this.stream.read();
+        if (mp === null) break;
+        this.hold(mp);
+      }
+      if (this.heldBytes >= bytes || !heldBack || this.stream.env.runServices() === 0) break;
     }
     return this.heldBytes > 0;
   }

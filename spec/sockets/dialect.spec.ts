@@ -127,4 +127,15 @@ describe('sockets: the errno dialect follows the TCP profile below', () => {
     expect(fd).to.be.greaterThan(l);
     expect(now(t.sb.read(fd, 10)).errno).to.equal('ECONNRESET');
   });
+
+  it('reads in one call everything received, also what flow control kept below the stream head (soreceive takes all of so_rcv)', () => {
+    const t = tcpPair({ link: { latency: 1 * MS }, profile: freebsdProfile });
+    const { cfd, sfd } = established(t);
+    const big = new Uint8Array(40_000).fill(7);
+    expect(now(t.sa.write(cfd, big)).ret).to.equal(big.length);
+    t.w.runFor(50 * MS);
+    // The head holds a few kB at most (STRHIGH); the rest waited in the TCP.
+    const r = now(t.sb.read(sfd, 100_000));
+    expect(r.ret).to.equal(big.length);
+  });
 });

@@ -176,7 +176,7 @@ export const tcpEvents: TcpHandler = {
     const l = link(ep);
     if (l === null) return;
     const seq = indicationOf(l, ep);
-    // A reset connection that stays queued keeps its indication; one closed without an error stays too.
+    // A reset connection stays indicated where the profile keeps it; any other end withdraws it.
     if (seq >= 0) return ep.error !== null && keepsReset(l) ? undefined : indicationGone(l, seq, ep, ERRNO.ECONNRESET);
     const u = own(ep);
     if (u === null) return;

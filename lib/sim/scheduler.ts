@@ -12,6 +12,11 @@
  * path (no random writes per level). A timer id is `generation * MAX_PENDING + slot`: a slot is
  * reused once its entry has left the heap, and the generation makes an old id harmless.
  *
+ * Events due at the current instant (delay 0: wake-ups, service runs, most of a simulation's
+ * events) skip the heap: they go on a FIFO ring of slots. Their order is still (time,
+ * insertion): every heap entry for the current instant was inserted before the clock got there,
+ * so it runs before anything on the ring, and the ring itself is in insertion order.
+ *
  * Run modes: `runUntil` / `runFor` / `runUntilIdle` here are synchronous and bounded; `async.ts`
  * holds the loop that yields to Node's event loop, `realtime.ts` the wall-clock driver.
  */
@@ -24,6 +29,9 @@ const GEN_WRAP = 2 ** 30;
 const FREE = 0;
 const PENDING = 1;
 const CANCELLED = 2;
+/** On the ring of events due now, and cancelled there. */
+const DUE = 3;
+const DUE_CANCELLED = 4;
 
 export class SimLimitError extends Error {
   override name = 'SimLimitError';
@@ -76,6 +84,11 @@ export class Scheduler implements TimeSource {
   /** FREE, PENDING, or CANCELLED (still in the heap until it reaches the top or a sweep). */
   private sState: Uint8Array;
   private cancelled = 0;
+  // Slots due at the current instant, in insertion order (a ring; never more than cap).
+  private due: Int32Array;
+  private dueHead = 0;
+  private dueLen = 0;
+  private dueCancelled = 0;
   private free: Int32Array;
   private freeTop = 0;
   private cap: number;
@@ -101,6 +114,7 @@ export class Scheduler implements TimeSource {
     this.free = new Int32Array(cap);
     for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
     this.freeTop = cap;
+    this.due = new Int32Array(cap);
   }
 
   now(): Time {
@@ -114,7 +128,7 @@ export class Scheduler implements TimeSource {
 
   /** Number of timers waiting to fire. */
   get pending(): number {
-    return this.size - this.cancelled;
+    return this.size - this.cancelled + this.dueLen - this.dueCancelled;
   }
 
   /** Entries in the heap, cancelled ones not yet swept included (for specs and reports). */
@@ -125,6 +139,7 @@ export class Scheduler implements TimeSource {
   /** Time of the earliest pending event, or undefined when nothing is pending. */
   nextTime(): Time | undefined {
     this.skipCancelled();
+    if (this.dueLen > 0) return this.clock;
     return this.size > 0 ? this.heap[0] : undefined;
   }
 
@@ -146,7 +161,15 @@ export class Scheduler implements TimeSource {
   cancel(id: TimerId): void {
     if (!(id >= 1)) return;
     const slot = id % MAX_PENDING;
-    if (slot >= this.cap || this.sState[slot] !== PENDING || this.sGen[slot] !== (id - slot) / MAX_PENDING) return;
+    if (slot >= this.cap || this.sGen[slot] !== (id - slot) / MAX_PENDING) return;
+    const st = this.sState[slot];
+    if (st === DUE) {
+      this.sState[slot] = DUE_CANCELLED;
+      this.sFn[slot] = null;
+      this.dueCancelled++;
+      return;
+    }
+    if (st !== PENDING) return;
     this.sState[slot] = CANCELLED;
     this.sFn[slot] = null;
     this.cancelled++;
@@ -158,7 +181,9 @@ export class Scheduler implements TimeSource {
   isPending(id: TimerId): boolean {
     if (!(id >= 1)) return false;
     const slot = id % MAX_PENDING;
-    return slot < this.cap && this.sState[slot] === PENDING && this.sGen[slot] === (id - slot) / MAX_PENDING;
+    if (slot >= this.cap || this.sGen[slot] !== (id - slot) / MAX_PENDING) return false;
+    const st = this.sState[slot];
+    return st === PENDING || st === DUE;
   }
 
   /** Ask the current run loop to stop after the event in progress. */
@@ -189,6 +214,7 @@ export class Scheduler implements TimeSource {
   /** Move the clock forward without running anything (never past a pending event). */
   advanceTo(t: Time): void {
     this.skipCancelled();
+    if (this.dueLen > 0) return;
     const limit = this.size > 0 ? Math.min(t, this.heap[0]) : t;
     if (limit > this.clock) this.clock = limit;
   }
@@ -202,22 +228,44 @@ export class Scheduler implements TimeSource {
     this.stopRequested = false;
     let budget = maxEvents;
     for (;;) {
-      if (this.size === 0) return 'idle';
+      // Re-read every turn: an event may grow the arrays.
       const heap = this.heap;
-      const slot = heap[1];
-      if (this.sState[slot] === CANCELLED) {
+      let slot: number;
+      let t: Time;
+      let fromDue: boolean;
+      if (this.size > 0 && this.sState[heap[1]] === CANCELLED) {
+        slot = heap[1];
         this.popTop();
         this.cancelled--;
         this.release(slot);
         continue;
       }
-      const t = heap[0];
+      if (this.dueLen > 0) {
+        slot = this.due[this.dueHead];
+        if (this.sState[slot] === DUE_CANCELLED) {
+          this.shiftDue();
+          this.dueCancelled--;
+          this.release(slot);
+          continue;
+        }
+        // A heap entry for this very instant was inserted before anything on the ring.
+        fromDue = !(this.size > 0 && heap[0] <= this.clock);
+        if (!fromDue) slot = heap[1];
+        t = fromDue ? this.clock : heap[0];
+      } else if (this.size > 0) {
+        slot = heap[1];
+        t = heap[0];
+        fromDue = false;
+      } else {
+        return 'idle';
+      }
       if (t > until) return 'time';
       if (honourYield && this.yieldRequested && t > this.clock) return 'yield';
       if (budget <= 0) return 'limit';
       budget--;
       const fn = this.sFn[slot]!;
-      this.popTop();
+      if (fromDue) this.shiftDue();
+      else this.popTop();
       this.release(slot);
       this.clock = t;
       this.executed++;
@@ -273,9 +321,23 @@ export class Scheduler implements TimeSource {
     const slot = this.free[--this.freeTop];
     this.sFn[slot] = fn;
     this.sSeq[slot] = this.nextSeq++;
-    this.sState[slot] = PENDING;
-    this.siftUp(this.size++, at, slot);
+    if (at <= this.clock) {
+      this.sState[slot] = DUE;
+      const cap = this.due.length;
+      let i = this.dueHead + this.dueLen++;
+      if (i >= cap) i -= cap;
+      this.due[i] = slot;
+    } else {
+      this.sState[slot] = PENDING;
+      this.siftUp(this.size++, at, slot);
+    }
     return this.sGen[slot] * MAX_PENDING + slot;
+  }
+
+  /** Take the first slot off the ring of events due now. */
+  private shiftDue(): void {
+    if (++this.dueHead === this.due.length) this.dueHead = 0;
+    this.dueLen--;
   }
 
   private release(slot: number): void {
@@ -286,13 +348,20 @@ export class Scheduler implements TimeSource {
     this.free[this.freeTop++] = slot;
   }
 
-  /** Drop cancelled entries from the top, so the top is a live event (or the heap is empty). */
+  /** Drop cancelled entries from the fronts, so each front is a live event (or empty). */
   private skipCancelled(): void {
     while (this.size > 0) {
       const slot = this.heap[1];
-      if (this.sState[slot] !== CANCELLED) return;
+      if (this.sState[slot] !== CANCELLED) break;
       this.popTop();
       this.cancelled--;
+      this.release(slot);
+    }
+    while (this.dueLen > 0) {
+      const slot = this.due[this.dueHead];
+      if (this.sState[slot] !== DUE_CANCELLED) break;
+      this.shiftDue();
+      this.dueCancelled--;
       this.release(slot);
     }
   }
@@ -339,6 +408,14 @@ export class Scheduler implements TimeSource {
     for (let s = cap - 1; s >= old; s--) free[top++] = s;
     this.free = free;
     this.freeTop = top;
+    // Unroll the ring into the bigger one.
+    const due = new Int32Array(cap);
+    for (let i = 0, j = this.dueHead; i < this.dueLen; i++) {
+      due[i] = this.due[j];
+      if (++j === old) j = 0;
+    }
+    this.due = due;
+    this.dueHead = 0;
     this.cap = cap;
   }
 

@@ -25,8 +25,16 @@ export class SendBuffer {
       this.chunks = [];
       this.starts = [];
     }
-    this.starts.push(this.base + this.length);
-    this.chunks.push(data);
+    const n = this.chunks.length;
+    const last = n > this.head ? this.chunks[n - 1]! : null;
+    if (last !== null && last.buffer === data.buffer && last.byteOffset + last.length === data.byteOffset) {
+      // The bytes follow the last chunk in memory (consecutive writes cut from one buffer): one
+      // chunk, so a segment across the two is still a view and not a copy.
+      this.chunks[n - 1] = new Uint8Array(data.buffer, last.byteOffset, last.length + data.length);
+    } else {
+      this.starts.push(this.base + this.length);
+      this.chunks.push(data);
+    }
     this.length += data.length;
   }
 

@@ -7,7 +7,10 @@
  * tail-dropped. Lost and corrupted packets still use the queue and the wire, as on a real link.
  *
  * The queue needs no events of its own: it is a ring of departure times trimmed on each send,
- * so one scheduler event per delivered packet is the whole cost.
+ * so one scheduler event per delivered packet is the whole cost. Packets in flight wait on a
+ * second ring in arrival order, and their events share one callback that takes the next one
+ * (a reordered or duplicated packet, or one that would overtake after a latency change, gets a
+ * callback of its own).
  */
 import type { Time } from '../../lib/sim/time.ts';
 import type { SeededRng } from '../../lib/sim/rng.ts';
@@ -68,6 +71,13 @@ export class LinkDirection {
   /** Bumped by link down: frames in flight from an older epoch die on arrival. */
   private epoch = 0;
   private isUp = true;
+  // Frames in flight in arrival order (a ring), with their epochs, and the last arrival time.
+  private flight: (Frame | null)[] = [];
+  private flightEpoch: number[] = [];
+  private flightHead = 0;
+  private flightLen = 0;
+  private lastArrive: Time = 0;
+  private readonly arriveNextFn: () => void = this.arriveNext.bind(this);
 
   constructor(
     private readonly ctx: WorldContext,
@@ -163,13 +173,53 @@ export class LinkDirection {
       this.traceFault(frame, 'reorder');
     }
     const epoch = this.epoch;
-    this.ctx.sched.scheduleAt(arrive, () => this.arrive(frame, epoch));
+    if (!late && (this.flightLen === 0 || arrive >= this.lastArrive)) {
+      this.pushFlight(frame, epoch);
+      this.lastArrive = arrive;
+      this.ctx.sched.scheduleAt(arrive, this.arriveNextFn);
+    } else {
+      this.ctx.sched.scheduleAt(arrive, () => this.arrive(frame, epoch));
+    }
     if (dup) {
       c.duplicated++;
       const copy: Frame = { data: frame.data.slice(), nextHop: frame.nextHop, id: frame.id };
       this.traceFault(frame, 'duplicate');
       this.ctx.sched.scheduleAt(arrive, () => this.arrive(copy, epoch));
     }
+  }
+
+  private pushFlight(frame: Frame, epoch: number): void {
+    let cap = this.flight.length;
+    if (this.flightLen === cap) {
+      // Grow: unroll the ring into a bigger one.
+      const n = Math.max(16, cap * 2);
+      const f = new Array<Frame | null>(n).fill(null);
+      const e = new Array<number>(n).fill(0);
+      for (let i = 0, j = this.flightHead; i < this.flightLen; i++) {
+        f[i] = this.flight[j]!;
+        e[i] = this.flightEpoch[j]!;
+        if (++j === cap) j = 0;
+      }
+      this.flight = f;
+      this.flightEpoch = e;
+      this.flightHead = 0;
+      cap = n;
+    }
+    let i = this.flightHead + this.flightLen++;
+    if (i >= cap) i -= cap;
+    this.flight[i] = frame;
+    this.flightEpoch[i] = epoch;
+  }
+
+  /** The event of the oldest frame in flight (they arrive in ring order). */
+  private arriveNext(): void {
+    const i = this.flightHead;
+    const frame = this.flight[i]!;
+    const epoch = this.flightEpoch[i]!;
+    this.flight[i] = null;
+    if (++this.flightHead === this.flight.length) this.flightHead = 0;
+    this.flightLen--;
+    this.arrive(frame, epoch);
   }
 
   private arrive(frame: Frame, epoch: number): void {

@@ -116,6 +116,8 @@ export class TcpEndpoint {
   /** Sequence number being timed (Karn: only segments sent once), or -1 when none. */
   rttSeq = -1;
   rttTime: Time = 0;
+  /** End of the segment last retransmitted from SND.UNA while SND.UNA is below it, or -1. */
+  rtxSegEnd = -1;
 
   // ---- congestion control and recovery ----
   cc!: CongestionControl;

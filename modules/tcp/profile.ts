@@ -113,6 +113,14 @@ export interface TcpProfile {
    * (Linux tcp_rtt_estimator); otherwise RTO = max(rtoMin, SRTT + 4*RTTVAR) (RFC 6298 §2).
    */
   readonly rtoMinIsVarianceFloor: boolean;
+  /**
+   * An ACK that ends inside the segment last retransmitted from SND.UNA counts as
+   * acknowledging data: it is timed (by its timestamp echo), restarts the retransmission timer
+   * and grows cwnd (FreeBSD: bytes are bytes, tcp_xmit_timer on any TS echo). Off (Linux
+   * tcp_clean_rtx_queue: a one-packet skb only partly covered stays queued, FLAG_DATA_ACKED is
+   * not set): SND.UNA moves, but no RTT sample, no timer rearm, no cwnd growth, the backoff stays.
+   */
+  readonly partialSegmentAckCounts: boolean;
   /** RTO once established after a lost SYN and no RTT sample (RFC 6298 §5.7). */
   readonly rtoAfterSynLoss: Time;
   /** Retransmissions of one segment before the connection is dropped (Linux tcp_retries2). */

@@ -188,6 +188,7 @@ function sendData(ep: TcpEndpoint, s: Seq, len: number, fin: boolean, now: Time,
   if (retrans) {
     ep.stack.mib.RetransSegs++;
     ep.totalRetrans++;
+    if (s === ep.sndUna) ep.rtxSegEnd = seqAdd(s, len + (fin ? 1 : 0));
   } else if (ep.rttSeq < 0 && (len > 0 || fin)) {
     ep.rttSeq = s;
     ep.rttTime = now;
@@ -222,6 +223,7 @@ export function retransmitAt(ep: TcpEndpoint, s: Seq, len: number): number {
   transmit(ep, makeSegment(ep, s, flags, ep.sndBuf.slice(off, n), sack));
   ep.stack.mib.RetransSegs++;
   ep.totalRetrans++;
+  if (s === ep.sndUna) ep.rtxSegEnd = seqAdd(s, n + (fin ? 1 : 0));
   // Karn: a retransmitted range can no longer be timed.
   if (ep.rttSeq >= 0 && seqLe(s, ep.rttSeq as Seq)) ep.rttSeq = -1;
   const now = ep.stack.now;
@@ -282,6 +284,10 @@ function ackNewData(ep: TcpEndpoint, ack: Seq, acked: number, opts: ReceivedOpti
   if (ep.synPending()) dataBytes--; // the SYN (SYN-RECEIVED → ESTABLISHED is handled by input.ts)
   const finAcked = ep.finSent && seqGt(ack, dataEnd);
   if (finAcked) dataBytes--;
+  // Linux counts whole segments: an ACK inside the head retransmission acknowledges none.
+  const inSegment = ep.rtxSegEnd >= 0 && seqLt(ack, ep.rtxSegEnd as Seq);
+  if (!inSegment) ep.rtxSegEnd = -1;
+  const counts = !inSegment || ep.profile.partialSegmentAckCounts;
   if (dataBytes > 0) ep.sndBuf.consume(dataBytes);
   ep.bytesAcked += Math.max(0, dataBytes);
   ep.sndUna = ack;
@@ -289,7 +295,9 @@ function ackNewData(ep: TcpEndpoint, ack: Seq, acked: number, opts: ReceivedOpti
   ep.retransmits = 0;
   ep.persistProbes = 0;
   // RTT: a timed segment (Karn-safe), else the timestamp echo (RFC 7323 §4).
-  if (ep.rttSeq >= 0 && seqGt(ack, ep.rttSeq as Seq)) {
+  if (!counts) {
+    // Linux tcp_ack_update_rtt needs FLAG_ACKED; the timer keeps its backed-off deadline.
+  } else if (ep.rttSeq >= 0 && seqGt(ack, ep.rttSeq as Seq)) {
     ep.rtt.sample(now - ep.rttTime, ep.profile);
     ep.rttSeq = -1;
   } else if (ep.tsOn && opts.hasTs && opts.tsEcr !== 0) {
@@ -297,10 +305,11 @@ function ackNewData(ep: TcpEndpoint, ack: Seq, acked: number, opts: ReceivedOpti
     if (ticks >= 0 && ticks < 0x7fffffff) ep.rtt.sample((ticks * 1e9) / ep.profile.tsHz, ep.profile);
   }
   ep.sackBoard?.advance(ack);
-  onNewAck(ep, acked, ack);
+  if (counts || ep.inRecovery) onNewAck(ep, acked, ack);
+  else ep.dupAcks = 0;
   // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
   if (ep.sndUna === ep.sndMax) ep.rtoAt = NEVER;
-  else if (!ep.holdRto) ep.rtoAt = now + ep.rtt.rto(ep.profile);
+  else if (!ep.holdRto && counts) ep.rtoAt = now + ep.rtt.rto(ep.profile);
   ep.holdRto = false;
   autotuneSend(ep);
   if (ep.writeBlocked && (ep.sendSpace >= ep.sndBufSize / 4 || ep.sndBuf.length === 0)) {

@@ -60,6 +60,7 @@ export const freebsdProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   rtoMax: 64 * SEC,
   rtoSlop: 200 * MS,
   rtoMinIsVarianceFloor: false,
+  partialSegmentAckCounts: true,
   rtoAfterSynLoss: 3 * SEC,
   maxRetries: 12,
   orphanRetries: 12,

@@ -59,6 +59,7 @@ export const linuxProfile: TcpProfile = tuneProfile({} as TcpProfile, {
   rtoMax: 120 * SEC,
   rtoSlop: 0,
   rtoMinIsVarianceFloor: true,
+  partialSegmentAckCounts: false,
   rtoAfterSynLoss: 3 * SEC,
   maxRetries: 15,
   orphanRetries: 8,

@@ -81,6 +81,16 @@ function localKey(addr: number, port: number): number {
   return (addr >>> 0) * 65536 + port;
 }
 
+/**
+ * A 30-bit hash of a connection's four values, for the lookup index: a small integer key (the
+ * 48-bit address-and-port keys of the table are doubles, which V8 boxes and hashes slowly).
+ */
+function tupleHash(local: number, localPort: number, remote: number, remotePort: number): number {
+  let h = Math.imul(remote ^ (remotePort << 16) ^ localPort, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ local, 0x85ebca6b);
+  return (h ^ (h >>> 13)) & 0x3fffffff;
+}
+
 export class TcpStack {
   profile: TcpProfile;
   sysctlMap: SysctlMap;
@@ -94,6 +104,8 @@ export class TcpStack {
 
   /** remote (addr, port) → endpoint, or a map by local (addr, port) when several share it. */
   private readonly conns = new Map<number, Slot>();
+  /** The same connections by tupleHash (an array when hashes collide): what lookup reads. */
+  private readonly byHash = new Map<number, TcpEndpoint | TcpEndpoint[]>();
   private connCount = 0;
   private readonly listeners = new Map<number, TcpListener>();
   /** Ports held by bind() (driver-managed), with reference counts. */
@@ -358,12 +370,11 @@ export class TcpStack {
   // ------------------------------------------------------------ connection table
 
   lookup(local: Ipv4Addr, localPort: number, remote: Ipv4Addr, remotePort: number): TcpEndpoint | null {
-    const slot = this.conns.get(localKey(remote, remotePort));
-    if (!slot) return null;
-    if (slot instanceof TcpEndpoint) {
-      return slot.localAddr === local && slot.localPort === localPort ? slot : null;
-    }
-    return slot.get(localKey(local, localPort)) ?? null;
+    const v = this.byHash.get(tupleHash(local, localPort, remote, remotePort));
+    if (v === undefined) return null;
+    if (!Array.isArray(v)) return sameTuple(v, local, localPort, remote, remotePort) ? v : null;
+    for (const ep of v) if (sameTuple(ep, local, localPort, remote, remotePort)) return ep;
+    return null;
   }
 
   register(ep: TcpEndpoint): void {
@@ -380,6 +391,11 @@ export class TcpStack {
     } else {
       slot.set(localKey(ep.localAddr, ep.localPort), ep);
     }
+    const h = tupleHash(ep.localAddr, ep.localPort, ep.remoteAddr, ep.remotePort);
+    const v = this.byHash.get(h);
+    if (v === undefined) this.byHash.set(h, ep);
+    else if (Array.isArray(v)) v.push(ep);
+    else this.byHash.set(h, [v, ep]);
     ep.registered = true;
     this.connCount++;
     this.connPorts.set(ep.localPort, (this.connPorts.get(ep.localPort) ?? 0) + 1);
@@ -389,6 +405,15 @@ export class TcpStack {
     if (!ep.registered) return;
     ep.registered = false;
     this.connCount--;
+    const h = tupleHash(ep.localAddr, ep.localPort, ep.remoteAddr, ep.remotePort);
+    const v = this.byHash.get(h);
+    if (v === ep) {
+      this.byHash.delete(h);
+    } else if (Array.isArray(v)) {
+      const rest = v.filter((x) => x !== ep);
+      if (rest.length === 1) this.byHash.set(h, rest[0]!);
+      else this.byHash.set(h, rest);
+    }
     const rk = localKey(ep.remoteAddr, ep.remotePort);
     const slot = this.conns.get(rk);
     if (slot === ep) {
@@ -496,4 +521,8 @@ export class TcpStack {
     const e = this.sysctlMap[name];
     return e ? e.show(this.profile) : null;
   }
+}
+
+function sameTuple(ep: TcpEndpoint, local: number, localPort: number, remote: number, remotePort: number): boolean {
+  return ep.remotePort === remotePort && ep.localPort === localPort && ep.remoteAddr === remote && ep.localAddr === local;
 }

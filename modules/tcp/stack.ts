@@ -68,12 +68,8 @@ export interface ConnectParams {
 
 type EventKind = 'established' | 'readable' | 'writable' | 'peerClosed' | 'drained' | 'closed';
 
-interface PendingEvent {
-  ep: TcpEndpoint | null;
-  kind: EventKind | 'error' | 'connection';
-  err: TcpErrno | null;
-  listener: TcpListener | null;
-}
+/** What an event queued during an entry point tells the user. */
+type PendingKind = EventKind | 'error' | 'connection';
 
 type Slot = TcpEndpoint | Map<number, TcpEndpoint>;
 
@@ -116,7 +112,13 @@ export class TcpStack {
   private readonly timers = new TimerHeap();
   private readonly limiter = new ChallengeLimiter();
   private depth = 0;
-  private events: PendingEvent[] = [];
+  // Events queued during an entry, in order, as parallel lists reused from entry to entry (no
+  // object per event, no list per entry): endpoint, kind, error, listener.
+  private evEp: (TcpEndpoint | null)[] = [];
+  private evKind: PendingKind[] = [];
+  private evErr: (TcpErrno | null)[] = [];
+  private evListener: (TcpListener | null)[] = [];
+  private evLen = 0;
   private reportedWake = NEVER;
 
   constructor(opts: TcpStackOptions) {
@@ -138,9 +140,14 @@ export class TcpStack {
     if (--this.depth > 0) return;
     this.depth = 1;
     try {
-      for (let i = 0; i < this.events.length; i++) this.dispatch(this.events[i]!);
+      // Handlers may post more: the count is read on every turn.
+      for (let i = 0; i < this.evLen; i++) this.dispatch(this.evEp[i]!, this.evKind[i]!, this.evErr[i]!, this.evListener[i]!);
     } finally {
-      this.events = [];
+      for (let j = 0; j < this.evLen; j++) {
+        this.evEp[j] = null;
+        this.evListener[j] = null;
+      }
+      this.evLen = 0;
       this.depth = 0;
     }
     const top = this.timers.peek();
@@ -151,26 +158,33 @@ export class TcpStack {
   }
 
   post(ep: TcpEndpoint, kind: EventKind): void {
-    this.events.push({ ep, kind, err: null, listener: null });
+    this.queueEvent(ep, kind, null, null);
   }
 
   postError(ep: TcpEndpoint, err: TcpErrno): void {
-    this.events.push({ ep, kind: 'error', err, listener: null });
+    this.queueEvent(ep, 'error', err, null);
   }
 
   postConnection(l: TcpListener, child: TcpEndpoint): void {
-    this.events.push({ ep: child, kind: 'connection', err: null, listener: l });
+    this.queueEvent(child, 'connection', null, l);
   }
 
-  private dispatch(e: PendingEvent): void {
-    const ep = e.ep!;
-    if (e.kind === 'connection') {
-      const l = e.listener!;
+  private queueEvent(ep: TcpEndpoint, kind: PendingKind, err: TcpErrno | null, l: TcpListener | null): void {
+    const i = this.evLen++;
+    this.evEp[i] = ep;
+    this.evKind[i] = kind;
+    this.evErr[i] = err;
+    this.evListener[i] = l;
+  }
+
+  private dispatch(ep: TcpEndpoint, kind: PendingKind, err: TcpErrno | null, listener: TcpListener | null): void {
+    if (kind === 'connection') {
+      const l = listener!;
       if (!l.closed && ep.listener === l) l.handler.connection?.(l, ep);
       return;
     }
     const h = ep.handler;
-    switch (e.kind) {
+    switch (kind) {
       case 'established':
         h.established?.(ep);
         break;
@@ -187,7 +201,7 @@ export class TcpStack {
         h.drained?.(ep);
         break;
       case 'error':
-        h.error?.(ep, e.err!);
+        h.error?.(ep, err!);
         break;
       case 'closed':
         h.closed?.(ep);

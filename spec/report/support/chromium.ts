@@ -115,9 +115,10 @@ export async function checkPage<T>(file: string, expression: string): Promise<Pa
     })();
     return await Promise.race([work, exited]);
   } finally {
-    // Chromium writes its profile until it is gone.
+    // Chromium writes its profile until it is gone, and its helper processes (crashpad, the
+    // renderer) may outlive the browser process by a moment: retry while the directory refills.
     if (child.exitCode === null && child.signalCode === null) child.kill();
     await gone;
-    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 });
   }
 }

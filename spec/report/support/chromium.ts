@@ -85,7 +85,8 @@ export async function checkPage<T>(file: string, expression: string): Promise<Pa
   const child: ChildProcess = spawn(
     'chromium',
     ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', '--remote-debugging-pipe', `--user-data-dir=${profile}`, 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+    // Its own process group, so that the helper processes it forks go with it at the end.
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true },
   );
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const exited = gone.then((): never => {
@@ -116,9 +117,14 @@ export async function checkPage<T>(file: string, expression: string): Promise<Pa
     return await Promise.race([work, exited]);
   } finally {
     // Chromium writes its profile until it is gone, and its helper processes (crashpad, the
-    // renderer) may outlive the browser process by a moment: retry while the directory refills.
+    // renderer) can outlive the browser process: end the whole group, then remove the profile.
     if (child.exitCode === null && child.signalCode === null) child.kill();
     await gone;
-    rmSync(profile, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 });
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }

@@ -54,6 +54,7 @@ export {
   qsetwater,
 } from './queue.ts';
 export { putnext, put, qreply, runEntry, setMaxPutDepth, putDepth, deferredPuts } from './put.ts';
+export { putInOrder, passQueued } from './canonical.ts';
 export type {
   ModuleInfo,
   QInit,

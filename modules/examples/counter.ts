@@ -6,7 +6,6 @@
 import {
   canputnext,
   defineModule,
-  getq,
   INFPSZ,
   iocblk,
   M_FLUSH,
@@ -14,7 +13,7 @@ import {
   miocack,
   modflush,
   msgdsize,
-  putbq,
+  passQueued,
   putnext,
   putq,
   QPCTL,
@@ -76,14 +75,7 @@ function cntwput(q: Queue, mp: Mblk): void {
 }
 
 function cntwsrv(q: Queue): void {
-  let mp: Mblk | null;
-  while ((mp = getq(q)) !== null) {
-    if (mp.db.type < QPCTL && !canputnext(q)) {
-      putbq(q, mp);
-      return;
-    }
-    putnext(q, mp);
-  }
+  passQueued(q);
 }
 
 function cntioctl(q: Queue, mp: Mblk, c: Counts): void {

@@ -4,7 +4,17 @@
  * ioctl is NAKed (a loopback has none), and the read side is flow-controlled by its service
  * procedure.
  */
-import { canputnext, defineDriver, drvflush, getq, INFPSZ, M_FLUSH, M_IOCTL, miocnak, putbq, putnext, putq, QPCTL, RD } from '../../lib/streams/index.ts';
+import {
+  defineDriver,
+  drvflush,
+  INFPSZ,
+  M_FLUSH,
+  M_IOCTL,
+  miocnak,
+  passQueued,
+  putInOrder,
+  RD,
+} from '../../lib/streams/index.ts';
 import type { Mblk, ModuleInfo, QInit, Queue, StreamTab } from '../../lib/streams/index.ts';
 
 const loopminfo: ModuleInfo = { id: 9010, name: 'loop', minpsz: 0, maxpsz: INFPSZ, hiwat: 16384, lowat: 4096 };
@@ -28,17 +38,9 @@ function loopwput(q: Queue, mp: Mblk): void {
 
 /** Canonical put: keep order behind anything queued, respect flow control above. */
 function looprput(q: Queue, mp: Mblk): void {
-  if (mp.db.type < QPCTL && (q.first !== null || !canputnext(q))) putq(q, mp);
-  else putnext(q, mp);
+  putInOrder(q, mp);
 }
 
 function looprsrv(q: Queue): void {
-  let mp: Mblk | null;
-  while ((mp = getq(q)) !== null) {
-    if (mp.db.type < QPCTL && !canputnext(q)) {
-      putbq(q, mp);
-      return;
-    }
-    putnext(q, mp);
-  }
+  passQueued(q);
 }

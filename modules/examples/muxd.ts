@@ -11,10 +11,10 @@ import {
   drvflush,
   dupmsg,
   Errno,
-  flushq,
-  flushreq,
   FLUSHDATA,
+  flushq,
   FLUSHR,
+  flushreq,
   FLUSHW,
   freemsg,
   getq,
@@ -26,7 +26,9 @@ import {
   M_IOCTL,
   miocack,
   miocnak,
+  passQueued,
   putbq,
+  putInOrder,
   putnext,
   putq,
   qenable,
@@ -133,19 +135,11 @@ function muxioctl(q: Queue, mp: Mblk, g: MuxGlobal): void {
 
 /** Upper read side: canonical put and service, so each upper stream has its own flow control. */
 function muxursrvput(q: Queue, mp: Mblk): void {
-  if (mp.db.type < QPCTL && (q.first !== null || !canputnext(q))) putq(q, mp);
-  else putnext(q, mp);
+  putInOrder(q, mp);
 }
 
 function muxursrv(q: Queue): void {
-  let mp: Mblk | null;
-  while ((mp = getq(q)) !== null) {
-    if (mp.db.type < QPCTL && !canputnext(q)) {
-      putbq(q, mp);
-      return;
-    }
-    putnext(q, mp);
-  }
+  passQueued(q);
 }
 
 // ---- lower side ----------------------------------------------------------------------------

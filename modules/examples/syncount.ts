@@ -12,11 +12,9 @@
  *   with the counts. It is how handoffd reads BTCP's statistics through UTCP.
  */
 import {
-  canputnext,
   defineModule,
   Errno,
   freemsg,
-  getq,
   INFPSZ,
   iocblk,
   M_CTL,
@@ -27,10 +25,10 @@ import {
   miocnak,
   mkctl,
   modflush,
-  putbq,
+  passQueued,
+  putInOrder,
   putnext,
   putq,
-  QPCTL,
   qenable,
   qtimeout,
   quntimeout,
@@ -161,20 +159,12 @@ function scioctl(q: Queue, mp: Mblk, st: ScState): void {
 
 /** The canonical put: queue behind anything already queued, or when the next queue is full. */
 function forward(q: Queue, mp: Mblk): void {
-  if (mp.db.type < QPCTL && (q.first !== null || !canputnext(q))) putq(q, mp);
-  else putnext(q, mp);
+  putInOrder(q, mp);
 }
 
 /** The canonical service loop. */
 function drain(q: Queue): void {
-  let mp: Mblk | null;
-  while ((mp = getq(q)) !== null) {
-    if (mp.db.type < QPCTL && !canputnext(q)) {
-      putbq(q, mp);
-      return;
-    }
-    putnext(q, mp);
-  }
+  passQueued(q);
 }
 
 /** A question from an asker above: answer it on the read side. True when it was one. */

@@ -8,29 +8,25 @@
  * without bound. M_FLUSH obeys the driver rules; unknown ioctls are NAKed.
  */
 import {
-  canputnext,
   defineDriver,
   drvflush,
   Errno,
   esballoc,
   freemsg,
-  getq,
   INFPSZ,
+  iocblk,
   M_DATA,
   M_FLUSH,
   M_IOCTL,
   M_PROTO,
   miocack,
   miocnak,
-  putbq,
-  putnext,
-  putq,
-  QFULL,
-  QPCTL,
-  WR,
-  iocblk,
   msgbytes,
+  passQueued,
   put,
+  putInOrder,
+  QFULL,
+  WR,
 } from '../../lib/streams/index.ts';
 import type { Mblk, ModuleInfo, OpenCtx, QInit, Queue, StreamTab } from '../../lib/streams/index.ts';
 import type { NetDevice, NeighbourAddr } from './device.ts';
@@ -130,19 +126,11 @@ function ndrecv(st: NetdrvState, packet: Uint8Array): void {
 
 /** Canonical put: keep order behind anything queued, respect flow control above. */
 function ndrput(q: Queue, mp: Mblk): void {
-  if (mp.db.type < QPCTL && (q.first !== null || !canputnext(q))) putq(q, mp);
-  else putnext(q, mp);
+  putInOrder(q, mp);
 }
 
 function ndrsrv(q: Queue): void {
-  let mp: Mblk | null;
-  while ((mp = getq(q)) !== null) {
-    if (mp.db.type < QPCTL && !canputnext(q)) {
-      putbq(q, mp);
-      return;
-    }
-    putnext(q, mp);
-  }
+  passQueued(q);
 }
 
 function ndioctl(q: Queue, st: NetdrvState, mp: Mblk): void {

@@ -19,9 +19,9 @@ import {
   defineDriver,
   drvflush,
   Errno,
-  flushq,
   FLUSHALL,
   FLUSHDATA,
+  flushq,
   freemsg,
   getq,
   INFPSZ,
@@ -33,18 +33,19 @@ import {
   miocnak,
   mktpi,
   putbq,
+  putInOrder,
   putnext,
   putq,
   qenable,
+  QPCTL,
   qreply,
   qsetwater,
-  QPCTL,
   Registry,
   StreamsEnv,
   T_CURRENT,
   T_SUCCESS,
-  TLI,
   tErrorAck,
+  TLI,
   tOkAck,
   tprim,
   type DriverDef,
@@ -478,8 +479,7 @@ function wsrv(q: Queue): void {
 }
 
 function rput(q: Queue, mp: Mblk): void {
-  if (mp.db.type < QPCTL && (q.first !== null || !canputnext(q))) putq(q, mp);
-  else putnext(q, mp);
+  putInOrder(q, mp);
 }
 
 /** Canonical read service; draining the receive buffer lets the peer's writer go on. */

@@ -5,14 +5,14 @@
  * Node's stream machinery and the yields shows as a ratio measured in the same run.
  */
 import * as http from 'node:http';
+import { stackBulk } from './tcp.ts';
 import { registerBenchmarks, type BenchResult } from './suite.ts';
 import { World } from '../world/world.ts';
 import { attachTcp } from '../../modules/tcp/driver/setup.ts';
-import { MS, US } from '../../lib/sim/time.ts';
+import { US } from '../../lib/sim/time.ts';
 import { yieldToNode } from '../../lib/sim/async.ts';
 import { EmulatedAgent, serveHttp } from '../sockets/http.ts';
 import { createConnection, createServer } from '../sockets/net-server.ts';
-import { socketCalls } from '../sockets/syscalls.ts';
 import type { Host } from '../world/host.ts';
 
 const A = '10.0.0.1';
@@ -94,39 +94,6 @@ async function netSocketBulk(bytes: number): Promise<number> {
   return bytes / 1e6 / secs;
 }
 
-/** The same transfer through the socket calls (synchronous run, no Node streams). */
-function callsBulk(bytes: number): number {
-  const { w, a, b } = pair('bench:sockets:calls');
-  const sa = socketCalls(a);
-  const sb = socketCalls(b);
-  const lfd = sb.socket().value.ret;
-  sb.bind(lfd, { addr: B, port: 9 });
-  sb.listen(lfd, 8);
-  const cfd = sa.socket().value.ret;
-  sa.connect(cfd, { addr: B, port: 9 });
-  const acc = sb.accept(lfd);
-  w.runFor(10 * MS);
-  const sfd = acc.value.ret;
-  const chunk = new Uint8Array(65536);
-  let written = 0;
-  let read = 0;
-  const writeMore = (): void => {
-    if (written < bytes) sa.write(cfd, chunk).onDone((r) => ((written += Math.max(0, r.ret)), writeMore()));
-  };
-  const readMore = (): void => {
-    sb.read(sfd, 1 << 20).onDone((r) => {
-      if (r.ret > 0) ((read += r.ret), readMore());
-    });
-  };
-  const start = process.cpuUsage();
-  writeMore();
-  readMore();
-  for (let guard = 0; read < bytes && guard < 100_000; guard++) w.runFor(10 * MS);
-  const used = process.cpuUsage(start);
-  if (read < bytes) throw new Error(`calls bulk: ${read} of ${bytes} bytes arrived`);
-  return bytes / 1e6 / ((used.user + used.system) / 1e6);
-}
-
 registerBenchmarks({
   area: 'sockets',
   name: 'http keep-alive',
@@ -147,8 +114,9 @@ registerBenchmarks({
   async run(): Promise<BenchResult[]> {
     await netSocketBulk(4e6); // warm-up
     const node = await netSocketBulk(50e6);
-    callsBulk(4e6);
-    const calls = callsBulk(50e6);
+    stackBulk(4e6);
+    // The same transfer through the socket calls (synchronous run, no Node streams): tcp's bench.
+    const calls = stackBulk(50e6);
     return [
       { name: 'bulk MB per CPU-second through NetSocket (Node streams)', value: node, unit: 'MB/cpu-s', note: `50 MB one way over 10 Gbit/s; socket calls are ${(calls / node).toFixed(2)}x that` },
       { name: 'bulk MB per CPU-second through the socket calls', value: calls, unit: 'MB/cpu-s', note: '50 MB one way, synchronous run' },

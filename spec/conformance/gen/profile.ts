@@ -3,21 +3,12 @@
  * offers (the right edge of the receive window), how the profile's own tools are asked about a
  * connection's state, and the one quirk of BSD output that changes what an ACK looks like.
  */
+import type { TcpStateName } from '../../../harness/packetdrill/target.ts';
 
 export type ProfileName = 'linux' | 'freebsd';
 
-/** Connection states by their RFC 9293 names, plus "none" for no connection left. */
-export type StateName =
-  | 'LISTEN'
-  | 'SYN-SENT'
-  | 'SYN-RECEIVED'
-  | 'ESTABLISHED'
-  | 'FIN-WAIT-1'
-  | 'FIN-WAIT-2'
-  | 'CLOSE-WAIT'
-  | 'CLOSING'
-  | 'LAST-ACK'
-  | 'TIME-WAIT';
+/** Connection states by their RFC 9293 names (the runner's names, less CLOSED). */
+export type StateName = Exclude<TcpStateName, 'CLOSED'>;
 
 export interface ProfileFacts {
   name: ProfileName;

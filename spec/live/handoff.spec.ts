@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireRoot, requireTool } from '../support/tools.ts';
 import { documentBytes } from '../../harness/apps/content.ts';
 import { NO_HANDOFF_NOTICE } from '../../harness/scenario/build.ts';
-import { gone, inNs, live, pidsIn, type LiveProc } from './helpers.ts';
+import { gone, inNs, type LiveProc } from './helpers.ts';
 import { capturedClientPorts, flagged, TunCapture, tsharkFindings } from './tshark.ts';
+import { emulatorPcapIn, kernelPcapIn, startCapturedSession, stopCapturedSession } from './session.ts';
 
 const VIP = '203.0.113.10';
 const CLIENT = '198.51.100.254';
@@ -30,8 +29,8 @@ describe('live: the default handoff cluster behind a real client (root, socat, c
   let dumpcap: TunCapture | null = null;
   /** The client port of every connection curl opened, in order. */
   const ports: number[] = [];
-  const emulatorPcap = (): string => join(dir, 'bridge.pcap');
-  const kernelPcap = (): string => join(dir, 'tun.pcap');
+  const emulatorPcap = (): string => emulatorPcapIn(dir);
+  const kernelPcap = (): string => kernelPcapIn(dir);
 
   /** One curl run: the paths in order on one keep-alive connection, each saved to its own file. */
   function curl(paths: string[]): Transfer[] {
@@ -59,25 +58,11 @@ describe('live: the default handoff cluster behind a real client (root, socat, c
   }
 
   before(async function () {
-    requireRoot(this);
-    requireTool(this, 'ip', 'apt-get install iproute2');
-    requireTool(this, 'socat', 'apt-get install socat');
-    requireTool(this, 'curl', 'apt-get install curl');
-    requireTool(this, 'tshark', 'apt-get install tshark');
-    requireTool(this, 'dumpcap', 'apt-get install tshark');
-    dir = mkdtempSync(join(tmpdir(), 'live-handoff-'));
-    // No scenario: the default handoff cluster.
-    s = live(['--pcap', emulatorPcap()]);
-    ns = await s.waitUp();
-    pids = pidsIn(ns);
-    dumpcap = await TunCapture.start(ns, 'hoff0', kernelPcap());
+    ({ dir, s, ns, pids, dumpcap } = await startCapturedSession(this, 'live-handoff-'));
   });
 
   after(async () => {
-    await dumpcap?.stop();
-    if (s !== undefined && s.proc.exitCode === null) s.proc.kill('SIGINT');
-    await s?.exited;
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await stopCapturedSession({ dir, s, dumpcap: dumpcap ?? undefined });
   });
 
   it('runs the default handoff cluster when no scenario is given: the VIP, the real client on the public network', () => {

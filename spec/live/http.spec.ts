@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireRoot, requireTool } from '../support/tools.ts';
 import { SeededRng } from '../../lib/sim/rng.ts';
 import { documentBytes } from '../../harness/apps/content.ts';
-import { BIN, gone, inNs, live, pidsIn, type LiveProc } from './helpers.ts';
+import { BIN, gone, inNs, type LiveProc } from './helpers.ts';
 import { flagged, TunCapture, tsharkFindings } from './tshark.ts';
+import { emulatorPcapIn, kernelPcapIn, startCapturedSession, stopCapturedSession } from './session.ts';
 
 const VIP = '203.0.113.10';
 
@@ -19,30 +18,15 @@ describe('live: real curl and wrk against Node http on the emulated TCP (root, s
   let ns: string;
   let pids: number[];
   let dumpcap: TunCapture | null = null;
-  const emulatorPcap = (): string => join(dir, 'bridge.pcap');
-  const kernelPcap = (): string => join(dir, 'tun.pcap');
+  const emulatorPcap = (): string => emulatorPcapIn(dir);
+  const kernelPcap = (): string => kernelPcapIn(dir);
 
   before(async function () {
-    requireRoot(this);
-    requireTool(this, 'ip', 'apt-get install iproute2');
-    requireTool(this, 'socat', 'apt-get install socat');
-    requireTool(this, 'curl', 'apt-get install curl');
-    requireTool(this, 'tshark', 'apt-get install tshark');
-    requireTool(this, 'dumpcap', 'apt-get install tshark');
-    requireTool(this, 'wrk', 'apt-get install wrk');
-    dir = mkdtempSync(join(tmpdir(), 'live-http-'));
-    s = live(['--pcap', emulatorPcap()]);
-    ns = await s.waitUp();
-    pids = pidsIn(ns);
-    // The kernel's own view of the TUN, captured inside the namespace.
-    dumpcap = await TunCapture.start(ns, 'hoff0', kernelPcap());
+    ({ dir, s, ns, pids, dumpcap } = await startCapturedSession(this, 'live-http-', [['wrk', 'apt-get install wrk']]));
   });
 
   after(async () => {
-    await dumpcap?.stop();
-    if (s !== undefined && s.proc.exitCode === null) s.proc.kill('SIGINT');
-    await s?.exited;
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await stopCapturedSession({ dir, s, dumpcap: dumpcap ?? undefined });
   });
 
   it('downloads a small document whose bytes equal `handoff content`, from the server named in X-Served-By', () => {

@@ -1,25 +1,35 @@
 /**
  * The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
  *
- * Speed: the full sum reads the aligned middle of the buffer as native 32-bit words through a
- * Uint32Array and adds them into a double (exact up to 2^53, i.e. 2^21 words per chunk), then
- * folds. The one's complement sum is byte-order independent (RFC 1071 §2(B)), so a sum taken in
- * little-endian words is the big-endian sum with its two bytes swapped. Measured over 1500-byte
- * packets (Node 20): 16-bit byte loop ~1.0-1.4 GB/s, DataView getUint16 ~1.2, DataView
- * getUint32 ~2.5, Uint32Array ~2.4-3.3 GB/s; the last one is used. Below 64 bytes the byte loop
- * wins: setting up the word view costs more, and for a small fresh array it makes V8 move the
- * bytes off-heap.
+ * Speed: the full sum of anything but a short run copies the bytes into a small WebAssembly
+ * memory and adds them there as 32-bit words with 128-bit SIMD (checksum.wat), then folds.
+ * The one's complement sum is byte-order independent (RFC 1071 §2(B)), so a sum taken in
+ * WebAssembly's little-endian words is the big-endian sum with its two bytes swapped.
+ * Measured over 1500-byte packets (Node 20, `handoff bench --area wire`): 16-bit byte loop
+ * ~1.0-1.4 GB/s, a Uint32Array word loop ~2.4-3.3 GB/s, copy + SIMD ~10-11 GB/s. Below 64
+ * bytes the byte loop wins: the copy and the call cost more than they save.
  *
  * Conventions: a "sum" is a folded one's complement sum in 0..0xFFFF (0 only when every word
  * summed is 0); a "checksum" is its complement, as stored in a header.
  */
 import type { Ipv4Addr } from './ip-types.ts';
+import { CHECKSUM_WASM_BASE64 } from './checksum-wasm.ts';
 
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-/** Words per chunk, so the double accumulator never loses a bit. */
-const CHUNK_WORDS = 1 << 20;
-/** Below this many bytes the plain byte loop beats setting up a word view. */
+/** Below this many bytes the plain byte loop beats the copy into WebAssembly. */
 const SMALL = 64;
+/** Bytes summed per WebAssembly call: even, so every chunk starts at an even position. */
+const CHUNK = 1 << 16;
+
+/** The little of the WebAssembly API used here (the project's TypeScript libs have no DOM types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: { mem: { buffer: ArrayBuffer }; sum: (len: number) => number } };
+}
+const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const wasm = new Instance(new Module(Buffer.from(CHECKSUM_WASM_BASE64, 'base64'))).exports;
+/** The WebAssembly memory's first bytes, where each chunk is copied (it never grows). */
+const wasmBytes = new Uint8Array(wasm.mem.buffer, 0, CHUNK);
+const wasmSum = wasm.sum;
 
 /** Fold any non-negative integer (up to 2^53) to 16 bits with end-around carry. */
 export function fold(s: number): number {
@@ -53,24 +63,13 @@ function sumBytes(buf: Uint8Array, from: number, to: number, odd: boolean): numb
  */
 export function onesSum(buf: Uint8Array, off = 0, len = buf.length - off, initial = 0): number {
   if (len < SMALL) return fold(initial + sumBytes(buf, off, off + len, false));
-  const lead = (4 - ((buf.byteOffset + off) & 3)) & 3;
-  const leadOdd = (lead & 1) === 1;
-  let s = initial + sumBytes(buf, off, off + lead, false);
-  const words = (len - lead) >>> 2;
-  const start = buf.byteOffset + off + lead;
-  for (let done = 0; done < words; done += CHUNK_WORDS) {
-    const n = Math.min(CHUNK_WORDS, words - done);
-    const w = new Uint32Array(buf.buffer, start + done * 4, n);
-    let acc = 0;
-    for (let i = 0; i < n; i++) acc += w[i]!;
-    let folded = fold(acc);
-    // A little-endian host sums byte-swapped words; an odd lead shifts the block by one byte,
-    // which swaps it once more.
-    if (LITTLE_ENDIAN_HOST !== leadOdd) folded = swap16(folded);
-    s += folded;
+  let s = initial;
+  for (let at = 0; at < len; at += CHUNK) {
+    const n = Math.min(CHUNK, len - at);
+    const from = off + at;
+    wasmBytes.set(from === 0 && n === buf.length ? buf : buf.subarray(from, from + n));
+    s += swap16(fold(wasmSum(n)));
   }
-  const tail = off + lead + words * 4;
-  s += sumBytes(buf, tail, off + len, leadOdd);
   return fold(s);
 }
 

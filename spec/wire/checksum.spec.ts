@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import {
@@ -8,6 +9,7 @@ import {
   onesSum,
   pseudoHeaderSum,
 } from '../../lib/wire/checksum.ts';
+import { CHECKSUM_WASM_BASE64 } from '../../lib/wire/checksum-wasm.ts';
 import { IpProto } from '../../lib/wire/ip-types.ts';
 import { Ipv4Packet } from '../../lib/wire/ipv4.ts';
 import { REAL_GET, REAL_SYN, REAL_SYNACK, WIKI_IPV4_HEADER, hex } from './real-packets.ts';
@@ -86,6 +88,27 @@ describe('wire/checksum', () => {
     it('handles buffers longer than one accumulator chunk', () => {
       const big = new Uint8Array((1 << 22) + 6).map((_, i) => (i * 131 + 7) & 0xff);
       expect(internetChecksum(big)).to.equal(reference(big));
+    });
+
+    it('sums a run spanning several WebAssembly chunks from an odd offset with an odd length', () => {
+      const big = new Uint8Array(200_003).map((_, i) => (i * 37 + 11) & 0xff);
+      for (const [off, len] of [
+        [1, 200_001],
+        [3, 65_537],
+        [65_535, 100_001],
+      ] as const) {
+        expect(internetChecksum(big, off, len)).to.equal(reference(big.subarray(off, off + len)), `off ${off} len ${len}`);
+      }
+    });
+
+    it('runs the WebAssembly that checksum.wat compiles to', async () => {
+      const wabt = await (await import('wabt')).default();
+      const wat = readFileSync(new URL('../../lib/wire/checksum.wat', import.meta.url), 'utf8');
+      const mod = wabt.parseWat('checksum.wat', wat);
+      mod.validate();
+      const compiled = Buffer.from(mod.toBinary({}).buffer).toString('base64');
+      mod.destroy();
+      expect(compiled).to.equal(CHECKSUM_WASM_BASE64);
     });
   });
 

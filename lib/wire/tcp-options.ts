@@ -41,31 +41,14 @@ export interface TcpOptionSpan {
 }
 
 /**
- * Walk the option area and report each option's kind, offset and length; the single place
- * that decides whether option lengths are sane. Returns the offset of a bad option, or -1.
+ * Length of the option that starts at b[i] (a kind with a length byte: not EOL, not NOP), or
+ * -1 when its length byte is missing, below 2, past the end, or wrong for its kind. The single
+ * place that decides whether an option's length is sane.
  */
-function walk(b: Uint8Array, visit: (kind: number, at: number, len: number) => void): number {
-  let i = 0;
-  const end = b.length;
-  while (i < end) {
-    const kind = b[i]!;
-    if (kind === TcpOptionKind.EOL) {
-      // Everything after EOL is padding; report it byte by byte.
-      for (; i < end; i++) visit(TcpOptionKind.EOL, i, 1);
-      return -1;
-    }
-    if (kind === TcpOptionKind.NOP) {
-      visit(kind, i, 1);
-      i++;
-      continue;
-    }
-    if (i + 1 >= end) return i;
-    const len = b[i + 1]!;
-    if (len < 2 || i + len > end || !lengthFits(kind, len)) return i;
-    visit(kind, i, len);
-    i += len;
-  }
-  return -1;
+function optionLength(b: Uint8Array, i: number): number {
+  if (i + 1 >= b.length) return -1;
+  const len = b[i + 1]!;
+  return len < 2 || i + len > b.length || !lengthFits(b[i]!, len) ? -1 : len;
 }
 
 function lengthFits(kind: number, len: number): boolean {
@@ -85,19 +68,44 @@ function lengthFits(kind: number, len: number): boolean {
   }
 }
 
+/** EOL and NOP carry nothing, so every parse shares one frozen object of each. */
+const EOL_OPTION: TcpOption = Object.freeze({ kind: 'eol' });
+const NOP_OPTION: TcpOption = Object.freeze({ kind: 'nop' });
+
 /** Parse an option area (the bytes between the fixed TCP header and the data). Views, no copies. */
 export function parseTcpOptions(b: Uint8Array): WireResult<TcpOption[]> {
   const out: TcpOption[] = [];
-  const bad = walk(b, (kind, at, len) => out.push(decodeOne(b, kind, at, len)));
+  const bad = decodeTcpOptions(b, out);
   return bad >= 0 ? fail('bad-option-length', bad) : ok(out);
+}
+
+/**
+ * Decode the option area into `out`; returns the offset of a bad option, or -1. The zero
+ * padding after an End-of-Option-List becomes one `eol` per byte.
+ */
+export function decodeTcpOptions(b: Uint8Array, out: TcpOption[]): number {
+  const end = b.length;
+  for (let i = 0; i < end; ) {
+    const kind = b[i]!;
+    if (kind === TcpOptionKind.EOL) {
+      for (; i < end; i++) out.push(EOL_OPTION);
+      return -1;
+    }
+    if (kind === TcpOptionKind.NOP) {
+      out.push(NOP_OPTION);
+      i++;
+      continue;
+    }
+    const len = optionLength(b, i);
+    if (len < 0) return i;
+    out.push(decodeOne(b, kind, i, len));
+    i += len;
+  }
+  return -1;
 }
 
 function decodeOne(b: Uint8Array, kind: number, at: number, len: number): TcpOption {
   switch (kind) {
-    case TcpOptionKind.EOL:
-      return { kind: 'eol' };
-    case TcpOptionKind.NOP:
-      return { kind: 'nop' };
     case TcpOptionKind.MSS:
       return { kind: 'mss', mss: u16(b, at + 2) };
     case TcpOptionKind.WSCALE:
@@ -122,10 +130,19 @@ function decodeOne(b: Uint8Array, kind: number, at: number, len: number): TcpOpt
  */
 export function tcpOptionSpans(b: Uint8Array, base = 0): WireResult<TcpOptionSpan[]> {
   const out: TcpOptionSpan[] = [];
-  const bad = walk(b, (kind, at, length) => {
-    if (kind !== TcpOptionKind.EOL && kind !== TcpOptionKind.NOP) out.push({ kind, offset: base + at, length });
-  });
-  return bad >= 0 ? fail('bad-option-length', base + bad) : ok(out);
+  for (let i = 0; i < b.length; ) {
+    const kind = b[i]!;
+    if (kind === TcpOptionKind.EOL) break;
+    if (kind === TcpOptionKind.NOP) {
+      i++;
+      continue;
+    }
+    const length = optionLength(b, i);
+    if (length < 0) return fail('bad-option-length', base + i);
+    out.push({ kind, offset: base + i, length });
+    i += length;
+  }
+  return ok(out);
 }
 
 /** Bytes one option takes on the wire. */

@@ -13,7 +13,7 @@ import { IpProto, type Ipv4Addr } from './ip-types.ts';
 import { fieldOffsets, setU16, setU32, u16, u32 } from './layout.ts';
 import { fail, ok, type WireResult } from './result.ts';
 import { seq, type Seq } from './seq.ts';
-import { emitTcpOptions, parseTcpOptions, tcpOptionSpans, tcpOptionsLen, type TcpOptionSpan } from './tcp-options.ts';
+import { decodeTcpOptions, emitTcpOptions, tcpOptionSpans, tcpOptionsLen, type TcpOptionSpan } from './tcp-options.ts';
 import { TcpFlag, type TcpRepr } from './tcp-types.ts';
 
 export interface TcpHeaderFields {
@@ -228,11 +228,10 @@ export function parseTcp(bytes: Uint8Array, src: Ipv4Addr, dst: Ipv4Addr, opts?:
     return fail('bad-checksum', F.checksum);
   }
   const hl = (bytes[F.offsetFlags]! >>> 4) * 4;
-  let options: TcpRepr['options'] = [];
+  const options: TcpRepr['options'] = [];
   if (hl > TCP_MIN_HEADER_LEN) {
-    const r = parseTcpOptions(bytes.subarray(TCP_MIN_HEADER_LEN, hl));
-    if (!r.ok) return fail(r.error, TCP_MIN_HEADER_LEN + (r.offset ?? 0));
-    options = r.value;
+    const bad = decodeTcpOptions(bytes.subarray(TCP_MIN_HEADER_LEN, hl), options);
+    if (bad >= 0) return fail('bad-option-length', TCP_MIN_HEADER_LEN + bad);
   }
   return ok({
     srcPort: u16(bytes, F.srcPort),

@@ -60,9 +60,11 @@ export function lowerInput(host: TcpHost, q: Queue, mp: Mblk): void {
 }
 
 /**
- * An IPv4 packet from IP: checked as parseIpv4Tcp checks it (lengths, header checksum, TCP,
- * not a fragment, TCP checksum), but read through the IPv4 view with only the TCP segment
- * parsed, so no IPv4 repr or views are made per packet.
+ * An IPv4 packet from IP: checked as parseIpv4Tcp checks it (lengths, TCP, not a fragment,
+ * TCP checksum), but read through the IPv4 view with only the TCP segment parsed, so no IPv4
+ * repr or views are made per packet. The header checksum is IP's to verify and IP did (as
+ * Linux's tcp_v4_rcv trusts ip_rcv); the lengths are checked again because a module pushed
+ * between IP and TCP may hand down anything.
  */
 function packetIn(host: TcpHost, mp: Mblk): void {
   const bytes = mp.cont === null ? mp.data() : msgbytes(mp);
@@ -70,7 +72,6 @@ function packetIn(host: TcpHost, mp: Mblk): void {
   const checked = Ipv4Packet.newChecked(bytes);
   if (!checked.ok) return badPacket(host, false);
   const pkt = checked.value;
-  if (!pkt.verifyChecksum()) return badPacket(host, true);
   if (pkt.protocol !== IpProto.TCP || pkt.moreFrags || pkt.fragOffset !== 0) return badPacket(host, false);
   const src = pkt.src;
   const dst = pkt.dst;

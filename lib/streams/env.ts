@@ -20,6 +20,9 @@ import { fmodsw, type Registry } from './registry.ts';
 import { QENAB, QPROCSON } from './types.ts';
 import { runService } from './put.ts';
 
+/** The autopush list of a driver that has none (one frozen array, not a new one per open). */
+const NO_MODULES: readonly string[] = Object.freeze([]);
+
 export interface StreamsEnvOptions {
   /** Name used in traces and dumps (e.g. the host name). */
   name?: string;
@@ -119,7 +122,7 @@ export class StreamsEnv {
   }
 
   autopushFor(driver: string): readonly string[] {
-    return this.autopushLists.get(driver) ?? [];
+    return this.autopushLists.get(driver) ?? NO_MODULES;
   }
 
   /**

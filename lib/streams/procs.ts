@@ -48,6 +48,14 @@ export function qprocsoff(q: Queue): void {
   rq.env.unschedq(wq);
   rq.stream.relink();
   const isModule = (rq.flag & (QDRIVER | QHEAD)) === 0;
+  // The usual case (a stream closing, a module popped when idle): nothing queued, no arrays.
+  if (wq.first === null && rq.first === null) {
+    if (isModule) {
+      qbackenable(wq);
+      qbackenable(rq);
+    }
+    return;
+  }
   const wleft = drainq(wq);
   const rleft = drainq(rq);
   if (!isModule) {

@@ -71,7 +71,7 @@ export class Stream extends LazyEmitter<StreamEvents> {
   readonly drvwq: Queue;
   /** Modules, top (just below the head) first. */
   /** Replaced, not grown, on push and pop: an exact-size array (a grown one keeps 17 slots). */
-  modules: ModInstance[] = [];
+  modules: ModInstance[] = NO_MODULES;
   readonly sflag: OpenFlag;
   /** Head state. */
   rerror = 0;
@@ -279,7 +279,7 @@ export class Stream extends LazyEmitter<StreamEvents> {
     qprocsoff(inst.rq);
     qpaircanceltimers(inst.rq);
     const i = this.modules.indexOf(inst);
-    if (i >= 0) this.modules = withRemoved(this.modules, i);
+    if (i >= 0) this.modules = this.modules.length === 1 ? NO_MODULES : withRemoved(this.modules, i);
     this.relink();
   }
 
@@ -411,12 +411,10 @@ export class Stream extends LazyEmitter<StreamEvents> {
       this.closed = true;
       flushq(this.rq, FLUSHALL);
       flushq(this.wq, FLUSHALL);
-      for (const q of [this.rq, this.wq, this.drvrq, this.drvwq]) {
-        q.flag |= QCLOSED;
-        q.putp = dropPut;
-        q.srvp = null;
-        this.env.unschedq(q);
-      }
+      closeQueue(this.rq);
+      closeQueue(this.wq);
+      closeQueue(this.drvrq);
+      closeQueue(this.drvwq);
       const ioctls = this.ioctlTable;
       if (ioctls !== null) {
         for (const [id, p] of ioctls) {
@@ -447,6 +445,16 @@ function withRemoved<T>(a: readonly T[], at: number): T[] {
   const out = new Array<T>(a.length - 1);
   for (let i = 0, j = 0; j < a.length; j++) if (j !== at) out[i++] = a[j]!;
   return out;
+}
+
+/** The module list of a stream without modules: shared, as lists are replaced and never grown. */
+const NO_MODULES = Object.freeze([]) as unknown as ModInstance[];
+
+function closeQueue(q: Queue): void {
+  q.flag |= QCLOSED;
+  q.putp = dropPut;
+  q.srvp = null;
+  q.stream.env.unschedq(q);
 }
 
 function pair(rq: Queue, wq: Queue): void {

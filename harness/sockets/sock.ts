@@ -24,6 +24,7 @@ import {
   freeb,
   freemsg,
   mktpi,
+  tOrdrel,
   tprim,
 } from '../../lib/streams/index.ts';
 import type { Mblk, Stream, TAddr, TConnInd, TDisconInd, TOptions, TPrimitive } from '../../lib/streams/index.ts';
@@ -119,9 +120,12 @@ export class Sock implements SockUpcalls {
   wantData = false;
   /** The local address became known by T_ADDR_ACK (otherwise it is the bound one). */
   private addrKnown = false;
-  /** Data blocks taken off the head and not yet consumed (a partial read, or a peek), from heldAt on. */
-  private held: Mblk[] = [];
-  private heldAt = 0;
+  /**
+   * Data blocks taken off the head and not yet consumed (a partial read, or a peek), oldest
+   * first, linked through b_next as a module links the messages it holds (no array per socket).
+   */
+  private heldFirst: Mblk | null = null;
+  private heldLast: Mblk | null = null;
   private heldBytes = 0;
   private wakeTimer: TimerId | null = null;
   /** Indications refused by the socket (overflow) waiting to be answered outside a put. */
@@ -545,7 +549,9 @@ export class Sock implements SockUpcalls {
       const next: Mblk | null = b.cont;
       b.cont = null;
       if (b.db.type === M_DATA && b.len > 0) {
-        this.held.push(b);
+        if (this.heldLast === null) this.heldFirst = b;
+        else this.heldLast.next = b;
+        this.heldLast = b;
         this.heldBytes += b.len;
       } else {
         freeb(b);
@@ -560,7 +566,7 @@ export class Sock implements SockUpcalls {
    */
   private take(max: number, peek: boolean): Uint8Array {
     const n = Math.min(max, this.heldBytes);
-    const b0 = this.held[this.heldAt]!;
+    const b0 = this.heldFirst!;
     if (!peek && b0.len === n && b0.db.ref === 1) {
       this.shiftHeld();
       const d = b0.data();
@@ -571,20 +577,20 @@ export class Sock implements SockUpcalls {
     }
     const out = new Uint8Array(n);
     let off = 0;
-    let i = this.heldAt;
+    let b = b0;
     while (off < n) {
-      const b = this.held[i]!;
       const k = Math.min(b.len, n - off);
       out.set(b.db.buf.subarray(b.rptr, b.rptr + k), off);
       off += k;
+      const next = b.next;
       if (peek) {
-        i++;
+        b = next!;
         continue;
       }
       if (k === b.len) {
         this.shiftHeld();
-        i++;
         freeb(b);
+        b = next!;
       } else {
         b.rptr += k;
       }
@@ -598,12 +604,10 @@ export class Sock implements SockUpcalls {
 
   /** Take the first held block off the list (the caller accounts for its bytes). */
   private shiftHeld(): Mblk {
-    const mp = this.held[this.heldAt]!;
-    this.held[this.heldAt++] = undefined as unknown as Mblk;
-    if (this.heldAt === this.held.length) {
-      this.held.length = 0;
-      this.heldAt = 0;
-    }
+    const mp = this.heldFirst!;
+    this.heldFirst = mp.next;
+    if (this.heldFirst === null) this.heldLast = null;
+    mp.next = null;
     return mp;
   }
 
@@ -689,7 +693,7 @@ export class Sock implements SockUpcalls {
     if (rd) this.rcvShut = true;
     if (wr && !this.sndShut) {
       this.sndShut = true;
-      this.chan.send(mktpi({ PRIM_type: 'T_ORDREL_REQ' }));
+      this.chan.send(tOrdrel('T_ORDREL_REQ'));
     }
     this.kick();
     return 0;
@@ -729,7 +733,7 @@ export class Sock implements SockUpcalls {
       if (resetUnread || (this.linger.onoff && this.linger.linger === 0)) this.abort();
       else if (!this.sndShut) {
         this.sndShut = true;
-        this.chan.send(mktpi({ PRIM_type: 'T_ORDREL_REQ' }));
+        this.chan.send(tOrdrel('T_ORDREL_REQ'));
       }
     } else if (this.tcp === 'synsent') {
       this.abort();
@@ -763,9 +767,13 @@ export class Sock implements SockUpcalls {
   }
 
   private dropHeld(): void {
-    for (let i = this.heldAt; i < this.held.length; i++) freeb(this.held[i]!);
-    this.held.length = 0;
-    this.heldAt = 0;
+    for (let b = this.heldFirst; b !== null; ) {
+      const next: Mblk | null = b.next;
+      b.next = null;
+      freeb(b);
+      b = next;
+    }
+    this.heldFirst = this.heldLast = null;
     this.heldBytes = 0;
   }
 

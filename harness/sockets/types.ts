@@ -72,10 +72,20 @@ export const POLLHUP = 0x010;
 export const POLLNVAL = 0x020;
 export const POLLRDHUP = 0x2000;
 
+/** The result of every call that returns 0: one frozen object (results are read, never changed). */
+const OK0: SysResult = Object.freeze({ ret: 0, errno: null });
+/** Failures, one frozen object per errno name, made on first use (bounded). */
+const FAILED = new Map<ErrnoName, SysResult>();
+
 export function ok(ret = 0): SysResult {
-  return { ret, errno: null };
+  return ret === 0 ? OK0 : { ret, errno: null };
 }
 
 export function fail(errno: ErrnoName): SysResult {
-  return { ret: -1, errno };
+  let r = FAILED.get(errno);
+  if (r === undefined) {
+    r = Object.freeze({ ret: -1, errno });
+    if (FAILED.size < 256) FAILED.set(errno, r);
+  }
+  return r;
 }

@@ -275,8 +275,29 @@ export function isPrim<K extends TPrimName>(p: TPrimitive | null, name: K): p is
   return p !== null && p.PRIM_type === name;
 }
 
+/**
+ * Primitives with nothing in them but their names: one frozen object each, shared by every
+ * message that carries one (a primitive is immutable once sent; the message blocks are fresh).
+ */
+const okAcks = new Map<TPrimName, TOkAck>();
+const ORDREL_REQ: TOrdrelReq = Object.freeze({ PRIM_type: 'T_ORDREL_REQ' });
+const ORDREL_IND: TOrdrelInd = Object.freeze({ PRIM_type: 'T_ORDREL_IND' });
+const DATA_REQ: TDataReq = Object.freeze({ PRIM_type: 'T_DATA_REQ', MORE_flag: false });
+const DATA_IND: TDataInd = Object.freeze({ PRIM_type: 'T_DATA_IND', MORE_flag: false });
+
 export function tOkAck(correct: TPrimName): Mblk {
-  return mktpi({ PRIM_type: 'T_OK_ACK', CORRECT_prim: correct });
+  let p = okAcks.get(correct);
+  if (p === undefined) {
+    p = Object.freeze({ PRIM_type: 'T_OK_ACK', CORRECT_prim: correct });
+    // Bounded by the primitive names; a made-up name is not kept.
+    if (ALL_PRIMS.has(correct)) okAcks.set(correct, p);
+  }
+  return allocproto(M_PCPROTO, p);
+}
+
+/** T_ORDREL_REQ (user) or T_ORDREL_IND (provider): an M_PROTO message with the shared primitive. */
+export function tOrdrel(kind: 'T_ORDREL_REQ' | 'T_ORDREL_IND'): Mblk {
+  return allocproto(M_PROTO, kind === 'T_ORDREL_REQ' ? ORDREL_REQ : ORDREL_IND);
 }
 
 export function tErrorAck(prim: TPrimName, tliError: number, unixError = 0): Mblk {
@@ -285,5 +306,6 @@ export function tErrorAck(prim: TPrimName, tliError: number, unixError = 0): Mbl
 
 /** T_DATA_REQ / T_DATA_IND with the data blocks after it. */
 export function tData(kind: 'T_DATA_REQ' | 'T_DATA_IND', data: Mblk | null, more = false): Mblk {
+  if (!more) return allocproto(M_PROTO, kind === 'T_DATA_REQ' ? DATA_REQ : DATA_IND, data);
   return mktpi({ PRIM_type: kind, MORE_flag: more }, data);
 }

@@ -28,6 +28,7 @@ import {
   tErrorAck,
   TLI,
   tOkAck,
+  tOrdrel,
   TS,
   tpiAs,
   type Mblk,
@@ -256,7 +257,7 @@ export function pump(u: TcpUpper): void {
   if (u.ordrelPending) {
     u.ordrelPending = false;
     u.tpi = u.tpi === TS.TS_WIND_ORDREL ? TS.TS_IDLE : TS.TS_WREQ_ORDREL;
-    putnext(u.rq, mktpi({ PRIM_type: 'T_ORDREL_IND' }));
+    putnext(u.rq, tOrdrel('T_ORDREL_IND'));
   }
   if (u.discon !== null) {
     const reason = u.discon;

@@ -27,7 +27,7 @@ interface WasmApi {
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const wasm = new Instance(new Module(Buffer.from(CHECKSUM_WASM_BASE64, 'base64'))).exports;
-/** The WebAssembly memory's first bytes, where each chunk is copied (it never grows). */
+/** The WebAssembly memory's first bytes, where each buffer or chunk is copied (it never grows). */
 const wasmBytes = new Uint8Array(wasm.mem.buffer, 0, CHUNK);
 const wasmSum = wasm.sum;
 
@@ -63,12 +63,17 @@ function sumBytes(buf: Uint8Array, from: number, to: number, odd: boolean): numb
  */
 export function onesSum(buf: Uint8Array, off = 0, len = buf.length - off, initial = 0): number {
   if (len < SMALL) return fold(initial + sumBytes(buf, off, off + len, false));
+  if (buf.length <= CHUNK) {
+    // The whole buffer in one copy, no view made: summing from `off` inside the copy reads the
+    // same words (WebAssembly loads need no alignment, and word parity counts from `off`).
+    wasmBytes.set(buf);
+    return fold(initial + swap16(fold(wasmSum(off, len))));
+  }
   let s = initial;
   for (let at = 0; at < len; at += CHUNK) {
     const n = Math.min(CHUNK, len - at);
-    const from = off + at;
-    wasmBytes.set(from === 0 && n === buf.length ? buf : buf.subarray(from, from + n));
-    s += swap16(fold(wasmSum(n)));
+    wasmBytes.set(buf.subarray(off + at, off + at + n));
+    s += swap16(fold(wasmSum(0, n)));
   }
   return fold(s);
 }

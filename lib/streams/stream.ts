@@ -138,7 +138,9 @@ export class Stream extends LazyEmitter<StreamEvents> {
     let aboveW: Queue = this.wq;
     this.rq.next = null;
     let offs = false;
-    for (const m of this.modules) {
+    const mods = this.modules;
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i]!;
       if ((m.rq.flag & QPROCSON) === 0) {
         offs = true;
         continue;
@@ -448,7 +450,9 @@ function withRemoved<T>(a: readonly T[], at: number): T[] {
 }
 
 /** The module list of a stream without modules: shared, as lists are replaced and never grown. */
-const NO_MODULES = Object.freeze([]) as unknown as ModInstance[];
+// Not frozen: a frozen array has its own elements kind, which would make every walk over the
+// module lists polymorphic. Nothing mutates a module list in place.
+const NO_MODULES: ModInstance[] = [];
 
 function closeQueue(q: Queue): void {
   q.flag |= QCLOSED;

@@ -72,39 +72,30 @@ interface Waiter {
   /** The descriptor went away under the call. */
   abort(): void;
   timer: TimerId | null;
-  readonly entries: FdEntry[] | null;
+  entries: FdEntry[] | null;
   /** The one entry of a single-descriptor wait (entries is null then). */
-  readonly entry: FdEntry | null;
+  entry: FdEntry | null;
 }
 
-/**
- * A blocking call on one descriptor whose failure result depends on the call. The call and
- * its wait are one object: a read or a write costs one allocation, not two.
- */
-abstract class Op<R extends SysResult> extends Call<R> implements Waiter {
+/** A blocking call on one descriptor whose failure result depends on the call. */
+abstract class Op<R extends SysResult> implements Waiter {
   timer: TimerId | null = null;
+  entries: FdEntry[] | null = null;
+  entry: FdEntry | null;
   constructor(
-    name: string,
+    readonly c: Call<R>,
     readonly e: FdEntry,
-    a?: number,
-    b?: number,
   ) {
-    super(name, a, b);
-  }
-  get entry(): FdEntry {
-    return this.e;
-  }
-  get entries(): null {
-    return null;
+    this.entry = e;
   }
   abstract retry(): boolean;
   /** The call's result for an error (EAGAIN: would block, after a time limit or non-blocking). */
   abstract failed(err: ErrnoName): R;
   expire(): void {
-    this.complete(this.failed('EAGAIN'));
+    this.c.complete(this.failed('EAGAIN'));
   }
   abort(): void {
-    this.complete(this.failed('EBADF'));
+    this.c.complete(this.failed('EBADF'));
   }
 }
 
@@ -131,12 +122,13 @@ class RecvOp extends Op<ReadResult> {
   first: Uint8Array | null = null;
   more: Uint8Array[] | null = null;
   constructor(
+    c: Call<ReadResult>,
     e: FdEntry,
     readonly len: number,
     readonly peek: boolean,
     readonly waitall: boolean,
   ) {
-    super('recv', e, e.fd, len);
+    super(c, e);
   }
 
   retry(): boolean {
@@ -147,14 +139,14 @@ class RecvOp extends Op<ReadResult> {
         if (this.first === null) this.first = o;
         else (this.more ??= []).push(o);
         this.got += o.length;
-        if (!this.waitall || this.got >= len || o.length === 0) return this.complete(this.finish(null)), true;
+        if (!this.waitall || this.got >= len || o.length === 0) return this.c.complete(this.finish(null)), true;
         continue;
       }
       if (o === 'again') {
-        if (this.got > 0 && !this.waitall) return this.complete(this.finish(null)), true;
+        if (this.got > 0 && !this.waitall) return this.c.complete(this.finish(null)), true;
         return false;
       }
-      this.complete(this.finish(o));
+      this.c.complete(this.finish(o));
       return true;
     }
   }
@@ -174,11 +166,12 @@ class RecvOp extends Op<ReadResult> {
 class SendOp extends Op<SysResult> {
   off = 0;
   constructor(
+    c: Call,
     e: FdEntry,
     readonly data: Uint8Array,
     readonly flags: number,
   ) {
-    super('send', e, e.fd, data.length);
+    super(c, e);
   }
 
   retry(): boolean {
@@ -187,11 +180,11 @@ class SendOp extends Op<SysResult> {
       const o = this.e.sock.send(this.off === 0 ? data : data.subarray(this.off));
       if (typeof o === 'number') {
         this.off += o;
-        if (this.off >= data.length || nonblocking(this.e, this.flags)) return this.complete(ok(this.off)), true;
+        if (this.off >= data.length || nonblocking(this.e, this.flags)) return this.c.complete(ok(this.off)), true;
         continue;
       }
       if (o === 'again') return false;
-      this.complete(this.off > 0 ? ok(this.off) : fail(o));
+      this.c.complete(this.off > 0 ? ok(this.off) : fail(o));
       return true;
     }
   }
@@ -202,15 +195,11 @@ class SendOp extends Op<SysResult> {
 }
 
 class ConnectOp extends Op<SysResult> {
-  constructor(e: FdEntry) {
-    super('connect', e, e.fd);
-  }
-
   retry(): boolean {
     const s = this.e.sock;
     if (s.tcp === 'synsent') return false;
     const f = s.connectResult();
-    this.complete(f === 0 ? ok() : fail(f));
+    this.c.complete(f === 0 ? ok() : fail(f));
     return true;
   }
 
@@ -229,24 +218,25 @@ class AcceptOp extends Op<AcceptResult> {
 
   constructor(
     readonly calls: SocketCalls,
+    c: Call<AcceptResult>,
     e: FdEntry,
     readonly flags: number,
   ) {
-    super('accept', e, e.fd);
+    super(c, e);
   }
 
   retry(): boolean {
     for (;;) {
-      if (!this.calls.hasFreeFd()) return this.complete(this.failed('EMFILE')), true;
+      if (!this.calls.hasFreeFd()) return this.c.complete(this.failed('EMFILE')), true;
       this.sync = true;
       this.answered = false;
       const r = this.e.sock.accept(this.onAccepted);
       this.sync = false;
       if (r === 'again') return false;
-      if (r !== 'started') return this.complete(this.failed(r)), true;
+      if (r !== 'started') return this.c.complete(this.failed(r)), true;
       if (!this.answered) return true;
       if (this.gotErr !== null) continue;
-      this.calls.installAccepted(this, this.gotSock!, this.flags);
+      this.calls.installAccepted(this.c, this.gotSock!, this.flags);
       this.gotSock = null;
       return true;
     }
@@ -258,7 +248,7 @@ class AcceptOp extends Op<AcceptResult> {
       this.gotErr = err;
       this.gotSock = s;
     } else if (err !== null) this.calls.runOp(this, 'rcv', 0);
-    else this.calls.installAccepted(this, s!, this.flags);
+    else this.calls.installAccepted(this.c, s!, this.flags);
   }
 
   failed(err: ErrnoName): AcceptResult {
@@ -391,11 +381,11 @@ export class SocketCalls {
 
   /** accept() (accept4() with SOCK_NONBLOCK in flags). */
   accept(fd: number, flags = 0): Call<AcceptResult> {
+    const c = new Call<AcceptResult>('accept', fd);
     const e = this.fds.get(fd);
-    if (e === undefined) return done(new Call<AcceptResult>('accept', fd), { ret: -1, errno: 'EBADF', peer: null });
-    const op = new AcceptOp(this, e, flags);
-    this.runOp(op, 'rcv', 0);
-    return op;
+    if (e === undefined) return done(c, { ret: -1, errno: 'EBADF', peer: null });
+    this.runOp(new AcceptOp(this, c, e, flags), 'rcv', 0);
+    return c;
   }
 
   /** A descriptor can be had (accept checks before taking a connection). */
@@ -415,15 +405,15 @@ export class SocketCalls {
   }
 
   connect(fd: number, addr: SockAddrIn): Call {
-    const e = this.fds.get(fd);
-    if (e === undefined) return done(new Call('connect', fd), fail('EBADF'));
+    const c = new Call('connect', fd);
+    const e = this.entry(fd, c);
+    if (e === null) return c;
     const a = parseAddr(addr);
-    if (a === null) return done(new Call('connect', fd), fail('EINVAL'));
+    if (a === null) return done(c, fail('EINVAL'));
     const r = e.sock.connect(a, nonblocking(e, 0));
-    if (r !== 'wait') return done(new Call('connect', fd), r === 0 ? ok() : fail(r));
-    const op = new ConnectOp(e);
-    this.waitFor(op, e.sndtimeo);
-    return op;
+    if (r !== 'wait') return done(c, r === 0 ? ok() : fail(r));
+    this.waitOp(new ConnectOp(c, e), e.sndtimeo);
+    return c;
   }
 
   // ---- data ---------------------------------------------------------------------------------
@@ -434,14 +424,14 @@ export class SocketCalls {
 
   /** recv() with MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL. */
   recv(fd: number, len: number, flags = 0): Call<ReadResult> {
+    const c = new Call<ReadResult>('recv', fd, len);
     const e = this.fds.get(fd);
-    if (e === undefined) return done(new Call<ReadResult>('recv', fd, len), { ret: -1, errno: 'EBADF', data: EMPTY });
-    if (!Number.isInteger(len) || len < 0) return done(new Call<ReadResult>('recv', fd, len), { ret: -1, errno: 'EINVAL', data: EMPTY });
+    if (e === undefined) return done(c, { ret: -1, errno: 'EBADF', data: EMPTY });
+    if (!Number.isInteger(len) || len < 0) return done(c, { ret: -1, errno: 'EINVAL', data: EMPTY });
     const peek = (flags & MSG_PEEK) !== 0;
     const waitall = (flags & MSG_WAITALL) !== 0 && !peek;
-    const op = new RecvOp(e, len, peek, waitall);
-    this.runOp(op, 'rcv', flags);
-    return op;
+    this.runOp(new RecvOp(c, e, len, peek, waitall), 'rcv', flags);
+    return c;
   }
 
   write(fd: number, data: Uint8Array): Call {
@@ -450,11 +440,11 @@ export class SocketCalls {
 
   /** send(): a blocking send returns when every byte went down (or an error stops it). */
   send(fd: number, data: Uint8Array, flags = 0): Call {
-    const e = this.fds.get(fd);
-    if (e === undefined) return done(new Call('send', fd, data.length), fail('EBADF'));
-    const op = new SendOp(e, data, flags);
-    this.runOp(op, 'snd', flags);
-    return op;
+    const c = new Call('send', fd, data.length);
+    const e = this.entry(fd, c);
+    if (e === null) return c;
+    this.runOp(new SendOp(c, e, data, flags), 'snd', flags);
+    return c;
   }
 
   shutdown(fd: number, how: number): Call {
@@ -609,8 +599,12 @@ export class SocketCalls {
   runOp<R extends SysResult>(op: Op<R>, dir: 'rcv' | 'snd', flags: number): void {
     if (op.retry()) return;
     const e = op.e;
-    if (nonblocking(e, flags)) return op.complete(op.failed('EAGAIN'));
-    this.waitFor(op, dir === 'rcv' ? e.rcvtimeo : e.sndtimeo);
+    if (nonblocking(e, flags)) return op.c.complete(op.failed('EAGAIN'));
+    this.waitOp(op, dir === 'rcv' ? e.rcvtimeo : e.sndtimeo);
+  }
+
+  private waitOp<R extends SysResult>(op: Op<R>, timeout: Time): void {
+    this.waitFor(op, timeout);
   }
 
   private waitFor(w: Waiter, timeout: Time): void {

@@ -27,14 +27,14 @@ import {
   tOrdrel,
   tprim,
 } from '../../lib/streams/index.ts';
-import type { Mblk, Stream, TAddr, TConnInd, TDisconInd, TOptions, TPrimitive } from '../../lib/streams/index.ts';
+import type { Mblk, Stream, TAddr, TConnInd, TDisconInd, TOptions, TPrimName, TPrimitive } from '../../lib/streams/index.ts';
 import type { TimerId } from '../../lib/sim/types.ts';
 import { ipv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import { errnoName, tliErrno, type ErrnoName } from './errno.ts';
 import { dialectOf } from './dialect.ts';
 import type { SocketLayer } from './layer.ts';
 import type { SockUpcalls } from './sockmod.ts';
-import { TpiChannel, type AckResult } from './tpi-channel.ts';
+import { TpiChannel, type AckResult, type AckSink } from './tpi-channel.ts';
 import type { Linger, SockAddr, SockAddrIn } from './types.ts';
 
 /** sock->state. */
@@ -48,6 +48,11 @@ export type ReadOutcome = Uint8Array | 'eof' | 'again' | ErrnoName;
 export type WriteOutcome = number | 'again' | ErrnoName;
 
 export type Done = (err: ErrnoName | null) => void;
+export type AcceptCallback = (err: ErrnoName | null, s: Sock | null) => void;
+/** Who hears the outcome of accept() (an object instead of a closure per call). */
+export interface AcceptSink {
+  accepted(err: ErrnoName | null, s: Sock | null): void;
+}
 
 /** Linux's SOMAXCONN: larger listen backlogs are cut to it. */
 export const SOMAXCONN = 4096;
@@ -81,7 +86,7 @@ export function toSockAddr(a: SockAddrIn): SockAddr {
   return { addr, port: a.port };
 }
 
-export class Sock implements SockUpcalls {
+export class Sock implements SockUpcalls, AckSink {
   readonly layer: SocketLayer;
   readonly stream: Stream;
   readonly chan: TpiChannel;
@@ -99,8 +104,17 @@ export class Sock implements SockUpcalls {
   sndShut = false;
   /** SOCK_DONE: the peer's FIN arrived (T_ORDREL_IND). */
   done = false;
-  /** This socket is the acceptor of a T_CONN_RES not yet answered. */
-  private accepting = false;
+  /**
+   * This socket is the acceptor of a T_CONN_RES not yet answered: the indication it takes and
+   * who hears the outcome (state on the socket rather than a closure per accept).
+   */
+  private acceptInd: TConnInd | null = null;
+  private acceptDone: AcceptCallback | AcceptSink | null = null;
+  /** The bind waiting for T_BIND_ACK: its address and caller (null caller: the autobind of a connect). */
+  private bindAddr: SockAddr | null = null;
+  private bindDone: Done | null = null;
+  /** Where the connect waiting for its autobind goes. */
+  private connectDest: SockAddr | null = null;
   /** A disconnect that reached the acceptor before accepted() (reported once it is). */
   private lostEarly: ErrnoName | null = null;
   /** Listen backlog and the connection indications waiting for accept(). */
@@ -268,7 +282,7 @@ export class Sock implements SockUpcalls {
     if (this.tcp === 'open') {
       // tcp_reset: after our peer's FIN the error is EPIPE; the write queue is purged.
       this.lost(this.done ? 'EPIPE' : reason);
-    } else if (this.accepting) {
+    } else if (this.acceptInd !== null) {
       // The connection this socket is accepting was reset in the queue; the transport says so
       // right after its T_OK_ACK to the listener, before accepted() has run.
       this.lostEarly = reason;
@@ -319,16 +333,40 @@ export class Sock implements SockUpcalls {
     this.sendBind(addr, 0, cb);
   }
 
-  private sendBind(addr: SockAddr | null, conind: number, cb: Done): void {
+  /** Send T_BIND_REQ; cb hears the outcome (null: the autobind of a connect, which then goes on). */
+  private sendBind(addr: SockAddr | null, conind: number, cb: Done | null): void {
     this.binding = true;
-    this.chan.request({ PRIM_type: 'T_BIND_REQ', ADDR: addr === null ? null : { addr: addr.addr, port: addr.port }, CONIND_number: conind }, (r) => {
-      this.binding = false;
-      if (!r.ok) return cb(r.errno);
+    this.bindAddr = addr;
+    this.bindDone = cb;
+    this.chan.request({ PRIM_type: 'T_BIND_REQ', ADDR: addr === null ? null : { addr: addr.addr, port: addr.port }, CONIND_number: conind }, this);
+  }
+
+  /** The answer to a request this socket sent on its own behalf (AckSink). */
+  acked(req: TPrimName, r: AckResult): void {
+    if (req === 'T_BIND_REQ') return this.bindAcked(r);
+    if (req === 'T_CONN_RES') return this.acceptAcked(r);
+  }
+
+  private bindAcked(r: AckResult): void {
+    const addr = this.bindAddr;
+    const cb = this.bindDone;
+    this.binding = false;
+    this.bindAddr = null;
+    this.bindDone = null;
+    let err: ErrnoName | null = null;
+    if (r.ok) {
       const a = r.prim.PRIM_type === 'T_BIND_ACK' ? r.prim.ADDR : null;
       this.bound = true;
       this.local = a === null ? (addr ?? { addr: ANY_ADDR, port: 0 }) : { addr: a.addr, port: a.port };
-      cb(null);
-    });
+    } else {
+      err = r.errno;
+    }
+    if (cb !== null) return cb(err);
+    // The autobind of a connect.
+    const dest = this.connectDest;
+    this.connectDest = null;
+    if (err !== null) this.connectFailed(err === 'EADDRINUSE' ? 'EADDRNOTAVAIL' : err);
+    else if (this.tcp === 'synsent' && !this.closed && dest !== null) this.connReq(dest);
   }
 
   /**
@@ -415,15 +453,14 @@ export class Sock implements SockUpcalls {
     this.rcvShut = this.sndShut = this.done = false;
     this.addrKnown = false;
     if (this.bound) return this.connReq(addr);
-    // An unbound socket gets an ephemeral port first (Linux autobind).
-    this.sendBind(null, 0, (err) => {
-      if (err !== null) this.connectFailed(err === 'EADDRINUSE' ? 'EADDRNOTAVAIL' : err);
-      else if (this.tcp === 'synsent' && !this.closed) this.connReq(addr);
-    });
+    // An unbound socket gets an ephemeral port first (Linux autobind); bindAcked goes on.
+    this.connectDest = addr;
+    this.sendBind(null, 0, null);
   }
 
   private connReq(addr: SockAddr): void {
-    const e = this.chan.send(mktpi({ PRIM_type: 'T_CONN_REQ', DEST_addr: { addr: addr.addr, port: addr.port }, OPT: null }));
+    // addr is the caller's own parsed copy (syscalls, net-socket): the primitive may keep it.
+    const e = this.chan.send(mktpi({ PRIM_type: 'T_CONN_REQ', DEST_addr: addr, OPT: null }));
     if (e !== 0) this.connectFailed(e);
   }
 
@@ -432,7 +469,7 @@ export class Sock implements SockUpcalls {
    * fresh endpoint. 'again' when none waits; otherwise cb gets the new socket (or the error of
    * that one indication: the caller tries the next).
    */
-  accept(cb: (err: ErrnoName | null, s: Sock | null) => void): 'again' | ErrnoName | 'started' {
+  accept(cb: AcceptCallback | AcceptSink): 'again' | ErrnoName | 'started' {
     if (this.closed) return 'EBADF';
     if (this.tcp !== 'listen') return 'EINVAL';
     const ind = this.conindList?.shift();
@@ -447,20 +484,29 @@ export class Sock implements SockUpcalls {
       this.chan.send(mktpi({ PRIM_type: 'T_DISCON_REQ', SEQ_number: ind.SEQ_number }));
       return 'ENOBUFS';
     }
-    acc.accepting = true;
-    this.chan.request({ PRIM_type: 'T_CONN_RES', ACCEPTOR_id: acc.stream.id, SEQ_number: ind.SEQ_number, OPT: null }, (r) => {
-      if (!r.ok) {
-        acc.close();
-        return cb(r.errno, null);
-      }
-      acc.accepted(ind);
-      cb(null, acc);
-    });
+    acc.acceptInd = ind;
+    acc.acceptDone = cb;
+    this.chan.request({ PRIM_type: 'T_CONN_RES', ACCEPTOR_id: acc.stream.id, SEQ_number: ind.SEQ_number, OPT: null }, acc);
     return 'started';
   }
 
+  /** The listener's T_CONN_RES naming this socket was answered. */
+  private acceptAcked(r: AckResult): void {
+    const ind = this.acceptInd!;
+    const cb = this.acceptDone!;
+    this.acceptDone = null;
+    if (!r.ok) {
+      this.acceptInd = null;
+      this.close();
+      return typeof cb === 'function' ? cb(r.errno, null) : cb.accepted(r.errno, null);
+    }
+    this.accepted(ind);
+    if (typeof cb === 'function') cb(null, this);
+    else cb.accepted(null, this);
+  }
+
   private accepted(ind: TConnInd): void {
-    this.accepting = false;
+    this.acceptInd = null;
     this.ss = 'connected';
     this.tcp = 'open';
     this.bound = true;

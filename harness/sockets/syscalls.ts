@@ -214,7 +214,6 @@ class AcceptOp extends Op<AcceptResult> {
   private gotErr: ErrnoName | null = null;
   private gotSock: Sock | null = null;
   private answered = false;
-  private readonly onAccepted: (err: ErrnoName | null, s: Sock | null) => void = this.accepted.bind(this);
 
   constructor(
     readonly calls: SocketCalls,
@@ -230,7 +229,7 @@ class AcceptOp extends Op<AcceptResult> {
       if (!this.calls.hasFreeFd()) return this.c.complete(this.failed('EMFILE')), true;
       this.sync = true;
       this.answered = false;
-      const r = this.e.sock.accept(this.onAccepted);
+      const r = this.e.sock.accept(this);
       this.sync = false;
       if (r === 'again') return false;
       if (r !== 'started') return this.c.complete(this.failed(r)), true;
@@ -242,7 +241,8 @@ class AcceptOp extends Op<AcceptResult> {
     }
   }
 
-  private accepted(err: ErrnoName | null, s: Sock | null): void {
+  /** The outcome of the T_CONN_RES (Sock's AcceptSink). */
+  accepted(err: ErrnoName | null, s: Sock | null): void {
     if (this.sync) {
       this.answered = true;
       this.gotErr = err;

@@ -14,11 +14,17 @@ import { errnoName, tliErrno, type ErrnoName } from './errno.ts';
 
 export type AckResult = { ok: true; prim: TPrimitive } | { ok: false; errno: ErrnoName };
 export type AckCallback = (r: AckResult) => void;
+/** Who hears an acknowledgement, as an object (the socket itself: no closure per request). */
+export interface AckSink {
+  acked(req: TPrimName, r: AckResult): void;
+}
 
 interface Pending {
   req: TPrimName;
-  cb: AckCallback;
+  cb: AckCallback | AckSink;
   result: AckResult | null;
+  /** The next younger request (the list is oldest first). */
+  next: Pending | null;
 }
 
 /** Most primitives waiting for flow control, and most requests waiting for an ack. */
@@ -26,8 +32,11 @@ const MAX_BACKLOG = 64;
 const MAX_PENDING = 64;
 
 export class TpiChannel {
-  // Both lists are made when needed and dropped when empty: a channel per socket, mostly idle.
-  private pending: Pending[] | null = null;
+  // Requests waiting, oldest first, as a list through Pending.next (nearly always one, so no
+  // array); the backlog is made when needed and dropped when empty. A channel per socket, mostly idle.
+  private pendingFirst: Pending | null = null;
+  private pendingLast: Pending | null = null;
+  private pendingCount = 0;
   private backlog: Mblk[] | null = null;
   /** A request's send is in progress: an ack arriving now is delivered when it returns. */
   private sending = 0;
@@ -40,7 +49,7 @@ export class TpiChannel {
   }
 
   get waiting(): number {
-    return this.pending === null ? 0 : this.pending.length;
+    return this.pendingCount;
   }
 
   /**
@@ -80,13 +89,16 @@ export class TpiChannel {
   }
 
   /** Send a request and call cb with its acknowledgement (synchronously when the transport answers at once). */
-  request(prim: TPrimitive, cb: AckCallback, data: Mblk | null = null): void {
+  request(prim: TPrimitive, cb: AckCallback | AckSink, data: Mblk | null = null): void {
     if (this.waiting >= MAX_PENDING) {
       freemsg(data);
-      return cb({ ok: false, errno: 'ENOBUFS' });
+      return deliver(prim.PRIM_type, cb, { ok: false, errno: 'ENOBUFS' });
     }
-    const p: Pending = { req: prim.PRIM_type, cb, result: null };
-    (this.pending ??= []).push(p);
+    const p: Pending = { req: prim.PRIM_type, cb, result: null, next: null };
+    if (this.pendingLast === null) this.pendingFirst = p;
+    else this.pendingLast.next = p;
+    this.pendingLast = p;
+    this.pendingCount++;
     this.sending++;
     let e: ErrnoName | 0;
     try {
@@ -106,26 +118,31 @@ export class TpiChannel {
   ack(p: TPrimitive): 'now' | 'later' | null {
     const want = requestOf(p);
     if (want === null) return null;
-    const w = this.pending?.find((x) => x.result === null && x.req === want);
-    if (w === undefined) return null;
+    let w = this.pendingFirst;
+    while (w !== null && (w.result !== null || w.req !== want)) w = w.next;
+    if (w === null) return null;
     w.result = p.PRIM_type === 'T_ERROR_ACK' ? { ok: false, errno: tliErrno(p.TLI_error, p.UNIX_error) } : { ok: true, prim: p };
     return this.sending > 0 ? 'now' : 'later';
   }
 
   /** Deliver recorded results, oldest request first. */
   settle(): void {
-    const pending = this.pending;
-    if (pending === null) return;
-    for (let i = 0; i < pending.length; ) {
-      const p = pending[i]!;
-      if (p.result === null) {
-        i++;
-        continue;
+    // From the oldest each time: a callback may send (and settle) requests of its own.
+    for (;;) {
+      let prev: Pending | null = null;
+      let p = this.pendingFirst;
+      while (p !== null && p.result === null) {
+        prev = p;
+        p = p.next;
       }
-      pending.splice(i, 1);
-      p.cb(p.result);
+      if (p === null) return;
+      if (prev === null) this.pendingFirst = p.next;
+      else prev.next = p.next;
+      if (this.pendingLast === p) this.pendingLast = prev;
+      p.next = null;
+      this.pendingCount--;
+      deliver(p.req, p.cb, p.result!);
     }
-    if (pending.length === 0 && this.pending === pending) this.pending = null;
   }
 
   /** The stream is going away: every waiting request fails, held primitives are freed. */
@@ -133,9 +150,14 @@ export class TpiChannel {
     const backlog = this.backlog;
     this.backlog = null;
     if (backlog !== null) for (const mp of backlog) freemsg(mp);
-    if (this.pending !== null) for (const p of this.pending) if (p.result === null) p.result = { ok: false, errno };
+    for (let p = this.pendingFirst; p !== null; p = p.next) if (p.result === null) p.result = { ok: false, errno };
     this.settle();
   }
+}
+
+function deliver(req: TPrimName, cb: AckCallback | AckSink, r: AckResult): void {
+  if (typeof cb === 'function') cb(r);
+  else cb.acked(req, r);
 }
 
 /** The request an acknowledgement answers. */

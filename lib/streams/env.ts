@@ -130,7 +130,20 @@ export class StreamsEnv {
    * global tables, UTCP's control channel...). Created by init on first use.
    */
   shared<T>(key: string, init: () => T): T {
-    if (this.sharedState.has(key)) return this.sharedState.get(key) as T;
+    const v = this.sharedState.get(key);
+    if (v !== undefined || this.sharedState.has(key)) return v as T;
+    return this.makeShared(key, init);
+  }
+
+  /**
+   * The shared state under key if it was made, else undefined: for hot paths (a driver's open),
+   * which then need no `init` closure per call.
+   */
+  sharedIfMade<T>(key: string): T | undefined {
+    return this.sharedState.get(key) as T | undefined;
+  }
+
+  private makeShared<T>(key: string, init: () => T): T {
     const v = init();
     this.sharedState.set(key, v);
     return v;

@@ -161,5 +161,6 @@ export class TcpHost {
 
 /** The tcp driver state of a host. */
 export function tcpHostOf(env: StreamsEnv, args?: TcpDriverArgs): TcpHost {
-  return env.shared('tcp', () => new TcpHost(env, args));
+  // Every open asks: no init closure once the host exists.
+  return env.sharedIfMade<TcpHost>('tcp') ?? env.shared('tcp', () => new TcpHost(env, args));
 }

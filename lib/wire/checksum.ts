@@ -23,7 +23,7 @@ const CHUNK = 1 << 16;
 /** The little of the WebAssembly API used here (the project's TypeScript libs have no DOM types). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { mem: { buffer: ArrayBuffer }; sum: (len: number) => number } };
+  Instance: new (module: object) => { exports: { mem: { buffer: ArrayBuffer }; sum: (start: number, len: number) => number } };
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const wasm = new Instance(new Module(Buffer.from(CHECKSUM_WASM_BASE64, 'base64'))).exports;

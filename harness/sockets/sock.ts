@@ -109,12 +109,13 @@ export class Sock implements SockUpcalls, AckSink {
    * who hears the outcome (state on the socket rather than a closure per accept).
    */
   private acceptInd: TConnInd | null = null;
-  private acceptDone: AcceptCallback | AcceptSink | null = null;
-  /** The bind waiting for T_BIND_ACK: its address and caller (null caller: the autobind of a connect). */
-  private bindAddr: SockAddr | null = null;
-  private bindDone: Done | null = null;
-  /** Where the connect waiting for its autobind goes. */
-  private connectDest: SockAddr | null = null;
+  /**
+   * Who hears the outcome of the bind or accept under way (the two never overlap: an acceptor
+   * is a fresh socket); null during the autobind of a connect.
+   */
+  private cont: Done | AcceptCallback | AcceptSink | null = null;
+  /** The address of the bind under way, or during an autobind the connect's destination. */
+  private contAddr: SockAddr | null = null;
   /** A disconnect that reached the acceptor before accepted() (reported once it is). */
   private lostEarly: ErrnoName | null = null;
   /** Listen backlog and the connection indications waiting for accept(). */
@@ -336,8 +337,8 @@ export class Sock implements SockUpcalls, AckSink {
   /** Send T_BIND_REQ; cb hears the outcome (null: the autobind of a connect, which then goes on). */
   private sendBind(addr: SockAddr | null, conind: number, cb: Done | null): void {
     this.binding = true;
-    this.bindAddr = addr;
-    this.bindDone = cb;
+    if (cb !== null) this.contAddr = addr;
+    this.cont = cb;
     this.chan.request({ PRIM_type: 'T_BIND_REQ', ADDR: addr === null ? null : { addr: addr.addr, port: addr.port }, CONIND_number: conind }, this);
   }
 
@@ -348,11 +349,12 @@ export class Sock implements SockUpcalls, AckSink {
   }
 
   private bindAcked(r: AckResult): void {
-    const addr = this.bindAddr;
-    const cb = this.bindDone;
+    const cb = this.cont as Done | null;
+    const addr = cb === null ? null : this.contAddr;
+    const dest = cb === null ? this.contAddr : null;
     this.binding = false;
-    this.bindAddr = null;
-    this.bindDone = null;
+    this.contAddr = null;
+    this.cont = null;
     let err: ErrnoName | null = null;
     if (r.ok) {
       const a = r.prim.PRIM_type === 'T_BIND_ACK' ? r.prim.ADDR : null;
@@ -363,8 +365,6 @@ export class Sock implements SockUpcalls, AckSink {
     }
     if (cb !== null) return cb(err);
     // The autobind of a connect.
-    const dest = this.connectDest;
-    this.connectDest = null;
     if (err !== null) this.connectFailed(err === 'EADDRINUSE' ? 'EADDRNOTAVAIL' : err);
     else if (this.tcp === 'synsent' && !this.closed && dest !== null) this.connReq(dest);
   }
@@ -454,7 +454,7 @@ export class Sock implements SockUpcalls, AckSink {
     this.addrKnown = false;
     if (this.bound) return this.connReq(addr);
     // An unbound socket gets an ephemeral port first (Linux autobind); bindAcked goes on.
-    this.connectDest = addr;
+    this.contAddr = addr;
     this.sendBind(null, 0, null);
   }
 
@@ -485,7 +485,7 @@ export class Sock implements SockUpcalls, AckSink {
       return 'ENOBUFS';
     }
     acc.acceptInd = ind;
-    acc.acceptDone = cb;
+    acc.cont = cb;
     this.chan.request({ PRIM_type: 'T_CONN_RES', ACCEPTOR_id: acc.stream.id, SEQ_number: ind.SEQ_number, OPT: null }, acc);
     return 'started';
   }
@@ -493,8 +493,8 @@ export class Sock implements SockUpcalls, AckSink {
   /** The listener's T_CONN_RES naming this socket was answered. */
   private acceptAcked(r: AckResult): void {
     const ind = this.acceptInd!;
-    const cb = this.acceptDone!;
-    this.acceptDone = null;
+    const cb = this.cont as AcceptCallback | AcceptSink;
+    this.cont = null;
     if (!r.ok) {
       this.acceptInd = null;
       this.close();

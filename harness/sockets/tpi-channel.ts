@@ -35,8 +35,6 @@ export class TpiChannel {
   // Requests waiting, oldest first, as a list through Pending.next (nearly always one, so no
   // array); the backlog is made when needed and dropped when empty. A channel per socket, mostly idle.
   private pendingFirst: Pending | null = null;
-  private pendingLast: Pending | null = null;
-  private pendingCount = 0;
   private backlog: Mblk[] | null = null;
   /** A request's send is in progress: an ack arriving now is delivered when it returns. */
   private sending = 0;
@@ -49,7 +47,9 @@ export class TpiChannel {
   }
 
   get waiting(): number {
-    return this.pendingCount;
+    let n = 0;
+    for (let p = this.pendingFirst; p !== null; p = p.next) n++;
+    return n;
   }
 
   /**
@@ -95,10 +95,13 @@ export class TpiChannel {
       return deliver(prim.PRIM_type, cb, { ok: false, errno: 'ENOBUFS' });
     }
     const p: Pending = { req: prim.PRIM_type, cb, result: null, next: null };
-    if (this.pendingLast === null) this.pendingFirst = p;
-    else this.pendingLast.next = p;
-    this.pendingLast = p;
-    this.pendingCount++;
+    // Appended at the end (a short walk: at most MAX_PENDING, nearly always none).
+    if (this.pendingFirst === null) this.pendingFirst = p;
+    else {
+      let last = this.pendingFirst;
+      while (last.next !== null) last = last.next;
+      last.next = p;
+    }
     this.sending++;
     let e: ErrnoName | 0;
     try {
@@ -138,9 +141,7 @@ export class TpiChannel {
       if (p === null) return;
       if (prev === null) this.pendingFirst = p.next;
       else prev.next = p.next;
-      if (this.pendingLast === p) this.pendingLast = prev;
       p.next = null;
-      this.pendingCount--;
       deliver(p.req, p.cb, p.result!);
     }
   }

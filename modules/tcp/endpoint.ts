@@ -152,8 +152,9 @@ export class TcpEndpoint {
   /** Zero-window probes sent without an ACK in between. */
   persistProbes = 0;
   keepProbes = 0;
-  /** Timer-heap bookkeeping (timer-heap.ts). */
+  /** Timer-heap bookkeeping (timer-heap.ts): the live entry's time, and this connection's slot. */
   heapAt: Time = NEVER;
+  timerSlot = -1;
 
   // ---- acknowledgments ----
   ackNow = false;

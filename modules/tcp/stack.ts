@@ -27,6 +27,7 @@ import { ChallengeLimiter, challengeAck, oowAck, oowAllowed } from './rfc5961.ts
 import { rstFor } from './rst.ts';
 import { TcpState } from './state.ts';
 import { TimerHeap } from './timer-heap.ts';
+import { canCompact, freeze, thaw, TimeWaitRecord } from './time-wait.ts';
 import { deadline, runTimers } from './timer.ts';
 
 const NEVER = Number.POSITIVE_INFINITY;
@@ -50,6 +51,12 @@ export interface TcpStackOptions {
   profile?: TcpProfile;
   /** The sysctl names this stack answers to (defaults to the profile's own map when known). */
   sysctlMap?: SysctlMap;
+  /**
+   * Swap the TCB of an orphaned connection in TIME-WAIT for a compact record (time-wait.ts).
+   * Only for users that drop an endpoint once they have closed it, as the tcp driver does;
+   * off by default, so code holding endpoints sees them go to CLOSED.
+   */
+  compactTimeWait?: boolean;
 }
 
 export interface ConnectParams {
@@ -71,7 +78,9 @@ type EventKind = 'established' | 'readable' | 'writable' | 'peerClosed' | 'drain
 /** What an event queued during an entry point tells the user. */
 type PendingKind = EventKind | 'error' | 'connection';
 
-type Slot = TcpEndpoint | Map<number, TcpEndpoint>;
+/** What the tables hold for a connection: its endpoint, or its compact TIME-WAIT record. */
+type Entry = TcpEndpoint | TimeWaitRecord;
+type Slot = Entry | Map<number, Entry>;
 
 function localKey(addr: number, port: number): number {
   return (addr >>> 0) * 65536 + port;
@@ -101,7 +110,7 @@ export class TcpStack {
   /** remote (addr, port) → endpoint, or a map by local (addr, port) when several share it. */
   private readonly conns = new Map<number, Slot>();
   /** The same connections by tupleHash (an array when hashes collide): what lookup reads. */
-  private readonly byHash = new Map<number, TcpEndpoint | TcpEndpoint[]>();
+  private readonly byHash = new Map<number, Entry | Entry[]>();
   private connCount = 0;
   private readonly listeners = new Map<number, TcpListener>();
   /** Ports held by bind() (driver-managed), with reference counts. */
@@ -110,6 +119,12 @@ export class TcpStack {
   private readonly connPorts = new Map<number, number>();
   private portCounter = 0;
   private readonly timers = new TimerHeap();
+  /** Timer slot -> the connection it names (null: free); free slots are reused. */
+  private readonly timed: (Entry | null)[] = [];
+  private readonly freeSlots: number[] = [];
+  private readonly compactTimeWait: boolean;
+  /** TCBs swapped for TIME-WAIT records so far. */
+  timeWaitCompacted = 0;
   private readonly limiter = new ChallengeLimiter();
   private depth = 0;
   // Events queued during an entry, in order, as parallel lists reused from entry to entry (no
@@ -127,6 +142,7 @@ export class TcpStack {
     this.sysctlMap =
       opts.sysctlMap ?? (this.profile.name === 'linux' ? linuxSysctlMap : this.profile.name === 'freebsd' ? freebsdSysctlMap : {});
     this.isnGen = new IsnGenerator(opts.rng);
+    this.compactTimeWait = opts.compactTimeWait ?? false;
   }
 
   // ------------------------------------------------------------ entry bracketing
@@ -224,6 +240,7 @@ export class TcpStack {
     if (ep) {
       segmentArrives(ep, seg);
       if (ep.registered) this.reschedule(ep);
+      if (this.compactTimeWait && canCompact(ep)) this.compact(ep);
     } else {
       const l = this.findListener(dst, seg.dstPort);
       if (l) l.input(src, dst, seg);
@@ -286,7 +303,7 @@ export class TcpStack {
         const p = this.ephemeralPort(localAddr, remoteAddr, remotePort);
         if (p === 0) return 'EADDRNOTAVAIL';
         port = p;
-      } else if (this.lookup(localAddr, port, remoteAddr, remotePort)) {
+      } else if (this.entry(localAddr, port, remoteAddr, remotePort)) {
         return 'EADDRINUSE';
       }
       const ep = new TcpEndpoint(this, localAddr, port, remoteAddr, remotePort);
@@ -374,7 +391,7 @@ export class TcpStack {
     for (let i = 0; i < n; i++) {
       const port = p.ephemeralLow + ((offset + this.portCounter + i) % n);
       if (this.boundPorts.has(port) || this.portListened(port)) continue;
-      if (this.lookup(local, port, remote, remotePort)) continue;
+      if (this.entry(local, port, remote, remotePort)) continue;
       this.portCounter += i + 1;
       return port;
     }
@@ -383,7 +400,13 @@ export class TcpStack {
 
   // ------------------------------------------------------------ connection table
 
+  /** The connection with these four values (a TIME-WAIT record becomes an endpoint again). */
   lookup(local: Ipv4Addr, localPort: number, remote: Ipv4Addr, remotePort: number): TcpEndpoint | null {
+    const e = this.entry(local, localPort, remote, remotePort);
+    return e === null || e instanceof TcpEndpoint ? e : this.thawRecord(e);
+  }
+
+  private entry(local: Ipv4Addr, localPort: number, remote: Ipv4Addr, remotePort: number): Entry | null {
     const v = this.byHash.get(tupleHash(local, localPort, remote, remotePort));
     if (v === undefined) return null;
     if (!Array.isArray(v)) return sameTuple(v, local, localPort, remote, remotePort) ? v : null;
@@ -397,8 +420,8 @@ export class TcpStack {
     const slot = this.conns.get(rk);
     if (!slot) {
       this.conns.set(rk, ep);
-    } else if (slot instanceof TcpEndpoint) {
-      const m = new Map<number, TcpEndpoint>();
+    } else if (!(slot instanceof Map)) {
+      const m = new Map<number, Entry>();
       m.set(localKey(slot.localAddr, slot.localPort), slot);
       m.set(localKey(ep.localAddr, ep.localPort), ep);
       this.conns.set(rk, m);
@@ -411,6 +434,9 @@ export class TcpStack {
     else if (Array.isArray(v)) v.push(ep);
     else this.byHash.set(h, [v, ep]);
     ep.registered = true;
+    const free = this.freeSlots.pop();
+    ep.timerSlot = free ?? this.timed.length;
+    this.timed[ep.timerSlot] = ep;
     this.connCount++;
     this.connPorts.set(ep.localPort, (this.connPorts.get(ep.localPort) ?? 0) + 1);
   }
@@ -418,6 +444,9 @@ export class TcpStack {
   private unregister(ep: TcpEndpoint): void {
     if (!ep.registered) return;
     ep.registered = false;
+    this.timed[ep.timerSlot] = null;
+    this.freeSlots.push(ep.timerSlot);
+    ep.timerSlot = -1;
     this.connCount--;
     const h = tupleHash(ep.localAddr, ep.localPort, ep.remoteAddr, ep.remotePort);
     const v = this.byHash.get(h);
@@ -474,11 +503,48 @@ export class TcpStack {
     return this.connCount;
   }
 
+  /** Every connection (TIME-WAIT records become endpoints again to be listed). */
   *connections(): IterableIterator<TcpEndpoint> {
+    const all: Entry[] = [];
     for (const slot of this.conns.values()) {
-      if (slot instanceof TcpEndpoint) yield slot;
-      else yield* slot.values();
+      if (slot instanceof Map) all.push(...slot.values());
+      else all.push(slot);
     }
+    for (const e of all) yield e instanceof TcpEndpoint ? e : this.thawRecord(e);
+  }
+
+  // ------------------------------------------------------------ compact TIME-WAIT
+
+  /** Swap an orphan's TCB in TIME-WAIT for a record (canCompact said it may). */
+  private compact(ep: TcpEndpoint): void {
+    const rec = freeze(ep);
+    // The endpoint's live heap entry names the slot, so it now stands for the record.
+    rec.heapAt = ep.heapAt;
+    this.replaceEntry(ep, rec);
+    this.timed[ep.timerSlot] = rec;
+    ep.registered = false;
+    ep.timerSlot = -1;
+    this.timeWaitCompacted++;
+  }
+
+  private thawRecord(rec: TimeWaitRecord): TcpEndpoint {
+    const ep = thaw(this, rec);
+    ep.heapAt = rec.heapAt;
+    this.replaceEntry(rec, ep);
+    this.timed[rec.timerSlot] = ep;
+    return ep;
+  }
+
+  /** Put `neu` where the tables hold `old` (same four values). */
+  private replaceEntry(old: Entry, neu: Entry): void {
+    const h = tupleHash(old.localAddr, old.localPort, old.remoteAddr, old.remotePort);
+    const v = this.byHash.get(h);
+    if (v === old) this.byHash.set(h, neu);
+    else if (Array.isArray(v)) v[v.indexOf(old)] = neu;
+    const rk = localKey(old.remoteAddr, old.remotePort);
+    const slot = this.conns.get(rk);
+    if (slot === old) this.conns.set(rk, neu);
+    else if (slot instanceof Map) slot.set(localKey(old.localAddr, old.localPort), neu);
   }
 
   *listening(): IterableIterator<TcpListener> {
@@ -497,7 +563,7 @@ export class TcpStack {
     const d = deadline(ep);
     if (d < ep.heapAt) {
       ep.heapAt = d;
-      this.timers.push(d, ep);
+      this.timers.push(d, ep.timerSlot);
     }
   }
 
@@ -511,12 +577,13 @@ export class TcpStack {
     this.enter(now);
     const heap = this.timers;
     while (heap.peek() <= now) {
-      const ep = heap.pop()!;
-      if (heap.lastTime !== ep.heapAt) continue;
-      ep.heapAt = NEVER;
-      if (!ep.registered) continue;
+      const owner = this.timed[heap.pop()];
+      if (owner === null || owner === undefined || heap.lastTime !== owner.heapAt) continue;
+      owner.heapAt = NEVER;
+      const ep = owner instanceof TcpEndpoint ? owner : this.thawRecord(owner);
       runTimers(ep, now);
       this.reschedule(ep);
+      if (this.compactTimeWait && canCompact(ep)) this.compact(ep);
     }
     this.leave();
   }
@@ -537,6 +604,6 @@ export class TcpStack {
   }
 }
 
-function sameTuple(ep: TcpEndpoint, local: number, localPort: number, remote: number, remotePort: number): boolean {
+function sameTuple(ep: Entry, local: number, localPort: number, remote: number, remotePort: number): boolean {
   return ep.remotePort === remotePort && ep.localPort === localPort && ep.remoteAddr === remote && ep.localAddr === local;
 }

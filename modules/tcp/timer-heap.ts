@@ -1,16 +1,17 @@
 /**
- * One binary min-heap of deadlines over all endpoints of a stack, so that a driver needs a
- * single framework timer. Entries are never removed in place: an endpoint remembers the
+ * One binary min-heap of deadlines over all connections of a stack, so that a driver needs a
+ * single framework timer. Entries are never removed in place: a connection remembers the
  * time of its live entry (`heapAt`); entries whose time no longer matches are stale and are
- * skipped when they surface. An endpoint pushes only when its deadline moves earlier than
+ * skipped when they surface. A connection pushes only when its deadline moves earlier than
  * its live entry, so a stream of ACKs that keeps pushing the RTO later costs nothing here.
+ * Entries name a connection by its timer slot (a number the stack maps to the endpoint or
+ * its TIME-WAIT record), so a stale entry never keeps a closed connection's TCB alive.
  */
 import type { Time } from '../../lib/sim/time.ts';
-import type { TcpEndpoint } from './endpoint.ts';
 
 export class TimerHeap {
   private times: Time[] = [];
-  private eps: TcpEndpoint[] = [];
+  private eps: number[] = [];
 
   get size(): number {
     return this.times.length;
@@ -21,7 +22,7 @@ export class TimerHeap {
     return this.times.length > 0 ? this.times[0]! : Number.POSITIVE_INFINITY;
   }
 
-  push(at: Time, ep: TcpEndpoint): void {
+  push(at: Time, ep: number): void {
     const t = this.times;
     const e = this.eps;
     let i = t.length;
@@ -38,11 +39,11 @@ export class TimerHeap {
     e[i] = ep;
   }
 
-  /** Remove the earliest entry; returns its endpoint (and leaves its time in `lastTime`). */
-  pop(): TcpEndpoint | null {
+  /** Remove the earliest entry; returns its slot, or -1 when empty (and leaves its time in `lastTime`). */
+  pop(): number {
     const t = this.times;
     const e = this.eps;
-    if (t.length === 0) return null;
+    if (t.length === 0) return -1;
     const topEp = e[0]!;
     this.lastTime = t[0]!;
     const lastT = t.pop()!;

@@ -85,6 +85,8 @@ export class TcpHost {
       profile: chosen.profile,
       sysctlMap: chosen.map,
       rng: args.rng ?? new SeededRng(`tcp/${env.name}`),
+      // Sockets drop their endpoint on close, so an orphan's TCB may shrink in TIME-WAIT.
+      compactTimeWait: true,
       env: {
         output: (src, dst, seg, ttl) => this.output(src, dst, seg, ttl),
         mtu: (local) => this.mtuOf(local),

@@ -31,6 +31,8 @@ export class TestNet {
   dropIf: ((c: Captured) => boolean) | null = null;
   /** Keep the capture (turn off for bulk runs). */
   capture = true;
+  /** Stacks added from now on swap orphans' TCBs in TIME-WAIT for records (time-wait.ts). */
+  compactTimeWait = false;
   private readonly rng: SeededRng;
   private readonly seed: string;
 
@@ -48,6 +50,7 @@ export class TestNet {
     const stack: TcpStack = new TcpStack({
       rng: new SeededRng(`${this.seed}/${addr}`),
       profile,
+      compactTimeWait: this.compactTimeWait,
       env: {
         output: (src, dst, seg) => this.send(src, dst, seg),
         mtu: () => mtu,

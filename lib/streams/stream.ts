@@ -54,6 +54,14 @@ export type StreamEvents = {
   close: () => void;
 };
 
+/** Bits of Stream.sdflag. */
+const SD_HUNGUP = 0x01;
+const SD_CLOSED = 0x02;
+const SD_WANTWRITE = 0x04;
+const SD_PENDERROR = 0x08;
+const SD_PENDHANGUP = 0x10;
+const SD_APPOPEN = 0x20;
+
 /** Most modules a stream may hold (SVR4 nstrpush is 9; this project stacks a few more). */
 export const NSTRPUSH = 16;
 
@@ -76,14 +84,44 @@ export class Stream extends LazyEmitter<StreamEvents> {
   /** Head state. */
   rerror = 0;
   werror = 0;
-  hungup = false;
-  closed = false;
+  /**
+   * The head's yes/no state in one number (SVR4 sd_flag): hungup, closed, wantWrite,
+   * pendingError, pendingHangup, appOpen are accessors over it. One field, not six, per stream.
+   */
+  private sdflag = SD_APPOPEN;
+  get hungup(): boolean {
+    return (this.sdflag & SD_HUNGUP) !== 0;
+  }
+  set hungup(v: boolean) {
+    this.sdflag = v ? this.sdflag | SD_HUNGUP : this.sdflag & ~SD_HUNGUP;
+  }
+  get closed(): boolean {
+    return (this.sdflag & SD_CLOSED) !== 0;
+  }
+  set closed(v: boolean) {
+    this.sdflag = v ? this.sdflag | SD_CLOSED : this.sdflag & ~SD_CLOSED;
+  }
   /** Headroom reserved in written M_DATA (M_SETOPTS wroff). */
   wroff = 0;
   /** Set when a write was refused for flow control; cleared when 'writable' fires. */
-  wantWrite = false;
-  pendingError = false;
-  pendingHangup = false;
+  get wantWrite(): boolean {
+    return (this.sdflag & SD_WANTWRITE) !== 0;
+  }
+  set wantWrite(v: boolean) {
+    this.sdflag = v ? this.sdflag | SD_WANTWRITE : this.sdflag & ~SD_WANTWRITE;
+  }
+  get pendingError(): boolean {
+    return (this.sdflag & SD_PENDERROR) !== 0;
+  }
+  set pendingError(v: boolean) {
+    this.sdflag = v ? this.sdflag | SD_PENDERROR : this.sdflag & ~SD_PENDERROR;
+  }
+  get pendingHangup(): boolean {
+    return (this.sdflag & SD_PENDHANGUP) !== 0;
+  }
+  set pendingHangup(v: boolean) {
+    this.sdflag = v ? this.sdflag | SD_PENDHANGUP : this.sdflag & ~SD_PENDHANGUP;
+  }
   /** Set while this stream is linked under a multiplexing driver. */
   linkedUnder: { upper: Stream; muxid: number } | null = null;
   // Pending ioctls and linked streams: tables made on first use (most streams never have any,
@@ -91,7 +129,12 @@ export class Stream extends LazyEmitter<StreamEvents> {
   private ioctlTable: Map<number, PendingIoctl> | null = null;
   private linkTable: Map<number, Stream> | null = null;
   /** False once the application has closed it (a linked stream then closes at unlink). */
-  appOpen = true;
+  get appOpen(): boolean {
+    return (this.sdflag & SD_APPOPEN) !== 0;
+  }
+  set appOpen(v: boolean) {
+    this.sdflag = v ? this.sdflag | SD_APPOPEN : this.sdflag & ~SD_APPOPEN;
+  }
   /** Messages the head freed because nobody could use them (unknown types, after errors). */
   dropped = 0;
 

@@ -26,14 +26,19 @@ export type WireError =
   /** pcap: a record longer than any capture would write. */
   | 'bad-record-length';
 
-export type WireResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: WireError; /** Byte offset where the problem was found. */ readonly offset?: number };
+export interface WireFailure {
+  readonly ok: false;
+  readonly error: WireError;
+  /** Byte offset where the problem was found. */
+  readonly offset?: number;
+}
+
+export type WireResult<T> = { readonly ok: true; readonly value: T } | WireFailure;
 
 export function ok<T>(value: T): WireResult<T> {
   return { ok: true, value };
 }
 
-export function fail<T>(error: WireError, offset?: number): WireResult<T> {
+export function fail(error: WireError, offset?: number): WireFailure {
   return offset === undefined ? { ok: false, error } : { ok: false, error, offset };
 }

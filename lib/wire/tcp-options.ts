@@ -41,14 +41,14 @@ export interface TcpOptionSpan {
 }
 
 /**
- * Length of the option that starts at b[i] (a kind with a length byte: not EOL, not NOP), or
- * -1 when its length byte is missing, below 2, past the end, or wrong for its kind. The single
- * place that decides whether an option's length is sane.
+ * Length of the option that starts at b[i] (a kind with a length byte: not EOL, not NOP) in an
+ * option area ending at `end`, or -1 when its length byte is missing, below 2, past the end,
+ * or wrong for its kind. The single place that decides whether an option's length is sane.
  */
-function optionLength(b: Uint8Array, i: number): number {
-  if (i + 1 >= b.length) return -1;
+function optionLength(b: Uint8Array, i: number, end: number): number {
+  if (i + 1 >= end) return -1;
   const len = b[i + 1]!;
-  return len < 2 || i + len > b.length || !lengthFits(b[i]!, len) ? -1 : len;
+  return len < 2 || i + len > end || !lengthFits(b[i]!, len) ? -1 : len;
 }
 
 function lengthFits(kind: number, len: number): boolean {
@@ -75,17 +75,16 @@ const NOP_OPTION: TcpOption = Object.freeze({ kind: 'nop' });
 /** Parse an option area (the bytes between the fixed TCP header and the data). Views, no copies. */
 export function parseTcpOptions(b: Uint8Array): WireResult<TcpOption[]> {
   const out: TcpOption[] = [];
-  const bad = decodeTcpOptions(b, out);
+  const bad = decodeTcpOptions(b, 0, b.length, out);
   return bad >= 0 ? fail('bad-option-length', bad) : ok(out);
 }
 
 /**
- * Decode the option area into `out`; returns the offset of a bad option, or -1. The zero
- * padding after an End-of-Option-List becomes one `eol` per byte.
+ * Decode the option area b[start..end) into `out`; returns the offset (from `start`) of a bad
+ * option, or -1. The zero padding after an End-of-Option-List becomes one `eol` per byte.
  */
-export function decodeTcpOptions(b: Uint8Array, out: TcpOption[]): number {
-  const end = b.length;
-  for (let i = 0; i < end; ) {
+export function decodeTcpOptions(b: Uint8Array, start: number, end: number, out: TcpOption[]): number {
+  for (let i = start; i < end; ) {
     const kind = b[i]!;
     if (kind === TcpOptionKind.EOL) {
       for (; i < end; i++) out.push(EOL_OPTION);
@@ -96,8 +95,8 @@ export function decodeTcpOptions(b: Uint8Array, out: TcpOption[]): number {
       i++;
       continue;
     }
-    const len = optionLength(b, i);
-    if (len < 0) return i;
+    const len = optionLength(b, i, end);
+    if (len < 0) return i - start;
     out.push(decodeOne(b, kind, i, len));
     i += len;
   }
@@ -137,7 +136,7 @@ export function tcpOptionSpans(b: Uint8Array, base = 0): WireResult<TcpOptionSpa
       i++;
       continue;
     }
-    const length = optionLength(b, i);
+    const length = optionLength(b, i, b.length);
     if (length < 0) return fail('bad-option-length', base + i);
     out.push({ kind, offset: base + i, length });
     i += length;

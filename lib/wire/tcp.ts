@@ -11,7 +11,7 @@ import { struct, u16be, u32be } from '@solana/buffer-layout';
 import { csumUpdate16, csumUpdate32, csumUpdateBytes, internetChecksum, onesSum, pseudoHeaderSum } from './checksum.ts';
 import { IpProto, type Ipv4Addr } from './ip-types.ts';
 import { fieldOffsets, setU16, setU32, u16, u32 } from './layout.ts';
-import { fail, ok, type WireResult } from './result.ts';
+import { fail, ok, type WireFailure, type WireResult } from './result.ts';
 import { seq, type Seq } from './seq.ts';
 import { decodeTcpOptions, emitTcpOptions, tcpOptionSpans, tcpOptionsLen, type TcpOptionSpan } from './tcp-options.ts';
 import { TcpFlag, type TcpRepr } from './tcp-types.ts';
@@ -222,28 +222,52 @@ function checkTcp(b: Uint8Array): TcpCheckError | null {
  * payload are views into `bytes`.
  */
 export function parseTcp(bytes: Uint8Array, src: Ipv4Addr, dst: Ipv4Addr, opts?: TcpParseOptions): WireResult<TcpRepr> {
+  const out = emptyTcpRepr();
+  const bad = parseTcpInto(bytes, src, dst, out, opts);
+  return bad === null ? ok(out) : bad;
+}
+
+/** A repr to parse into: zero fields, no options, no payload. */
+export function emptyTcpRepr(): TcpRepr {
+  return { srcPort: 0, dstPort: 0, seq: seq(0), ack: seq(0), flags: 0, window: 0, urgent: 0, options: [], payload: EMPTY_PAYLOAD };
+}
+
+const EMPTY_PAYLOAD = new Uint8Array(0);
+
+/**
+ * parseTcp into `out`, whose option list is emptied and refilled (nothing else of it is
+ * kept): for a receive path that is done with each segment before it parses the next, so
+ * no repr or list is made per segment. Returns null, or the failure parseTcp would return
+ * (then `out` holds nothing meaningful).
+ */
+export function parseTcpInto(
+  bytes: Uint8Array,
+  src: Ipv4Addr,
+  dst: Ipv4Addr,
+  out: TcpRepr,
+  opts?: TcpParseOptions,
+): WireFailure | null {
   const err = checkTcp(bytes);
   if (err !== null) return fail(err);
   if (opts?.verifyChecksum !== false && onesSum(bytes, 0, bytes.length, pseudo(src, dst, bytes.length)) !== 0xffff) {
     return fail('bad-checksum', F.checksum);
   }
   const hl = (bytes[F.offsetFlags]! >>> 4) * 4;
-  const options: TcpRepr['options'] = [];
+  const options = out.options;
+  options.length = 0;
   if (hl > TCP_MIN_HEADER_LEN) {
-    const bad = decodeTcpOptions(bytes.subarray(TCP_MIN_HEADER_LEN, hl), options);
+    const bad = decodeTcpOptions(bytes, TCP_MIN_HEADER_LEN, hl, options);
     if (bad >= 0) return fail('bad-option-length', TCP_MIN_HEADER_LEN + bad);
   }
-  return ok({
-    srcPort: u16(bytes, F.srcPort),
-    dstPort: u16(bytes, F.dstPort),
-    seq: seq(u32(bytes, F.seq)),
-    ack: seq(u32(bytes, F.ack)),
-    flags: u16(bytes, F.offsetFlags) & FLAGS_MASK,
-    window: u16(bytes, F.window),
-    urgent: u16(bytes, F.urgent),
-    options,
-    payload: bytes.subarray(hl),
-  });
+  out.srcPort = u16(bytes, F.srcPort);
+  out.dstPort = u16(bytes, F.dstPort);
+  out.seq = seq(u32(bytes, F.seq));
+  out.ack = seq(u32(bytes, F.ack));
+  out.flags = u16(bytes, F.offsetFlags) & FLAGS_MASK;
+  out.window = u16(bytes, F.window);
+  out.urgent = u16(bytes, F.urgent);
+  out.payload = bytes.subarray(hl);
+  return null;
 }
 
 /** Header length emitTcp will write: 20 plus the options padded to a multiple of 4. */

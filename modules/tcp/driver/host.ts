@@ -11,7 +11,7 @@ import type { Rng } from '../../../lib/sim/types.ts';
 import type { Time } from '../../../lib/sim/time.ts';
 import { IpProto, type Ipv4Addr, type Ipv4Repr } from '../../../lib/wire/ip-types.ts';
 import { emitIpv4Header, IPV4_MIN_HEADER_LEN } from '../../../lib/wire/ipv4.ts';
-import { emitTcp, tcpBufferLen } from '../../../lib/wire/tcp.ts';
+import { emitTcp, emptyTcpRepr, tcpBufferLen } from '../../../lib/wire/tcp.ts';
 import type { TcpRepr } from '../../../lib/wire/tcp-types.ts';
 import type { IpAddrInfo } from '../../ip/proto.ts';
 import type { TcpEndpoint } from '../endpoint.ts';
@@ -58,6 +58,9 @@ export class TcpHost {
   readonly routeWaits = new Map<number, (src: Ipv4Addr | null, mtu: number) => void>();
   nextToken = 1;
   readonly counters: TcpDriverCounters = { badPackets: 0, ctlPassedUp: 0, ctlPassedDown: 0, ctlDropped: 0, noLowerDrops: 0 };
+  /** The segment repr lower.ts parses each packet into, and whether one is being processed. */
+  readonly segScratch: TcpRepr = emptyTcpRepr();
+  parsing = false;
   /** The IP header of the packet being built (emitIpv4Header only reads it). */
   private readonly ipHeader: Omit<Ipv4Repr, 'payload'> = {
     src: 0 as Ipv4Addr,

@@ -29,7 +29,7 @@ import {
 } from '../../../lib/streams/index.ts';
 import { IpProto } from '../../../lib/wire/ip-types.ts';
 import { Ipv4Packet } from '../../../lib/wire/ipv4.ts';
-import { parseTcp } from '../../../lib/wire/tcp.ts';
+import { emptyTcpRepr, parseTcpInto } from '../../../lib/wire/tcp.ts';
 import type { IpPrimitive } from '../../ip/proto.ts';
 import type { TcpHost } from './host.ts';
 
@@ -75,11 +75,25 @@ function packetIn(host: TcpHost, mp: Mblk): void {
   if (pkt.protocol !== IpProto.TCP || pkt.moreFrags || pkt.fragOffset !== 0) return badPacket(host, false);
   const src = pkt.src;
   const dst = pkt.dst;
-  const r = parseTcp(bytes.subarray(pkt.headerLen, pkt.totalLen), src, dst);
+  // TCP keeps nothing of a segment but its payload, so one repr serves every packet — unless
+  // a packet arrives while the last is still being processed (loopback), which gets its own.
+  const reuse = !host.parsing;
+  const seg = reuse ? host.segScratch : emptyTcpRepr();
+  const bad = parseTcpInto(bytes.subarray(pkt.headerLen, pkt.totalLen), src, dst, seg);
   // IP verified its header checksum, so a checksum error here is TCP's.
-  if (!r.ok) return badPacket(host, r.error === 'bad-checksum');
-  host.stack.input(src, dst, r.value, host.env.now());
+  if (bad !== null) return badPacket(host, bad.error === 'bad-checksum');
+  host.parsing = true;
+  try {
+    host.stack.input(src, dst, seg, host.env.now());
+  } finally {
+    if (reuse) {
+      host.parsing = false;
+      seg.payload = NO_BYTES;
+    }
+  }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 function badPacket(host: TcpHost, checksum: boolean): void {
   const mib = host.stack.mib;

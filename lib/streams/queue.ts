@@ -11,7 +11,6 @@ import { freemsg, qcost } from './mblk.ts';
 import type { ModuleInfo, PutProc, QInit, ServiceProc } from './module.ts';
 import type { StreamsEnv } from './env.ts';
 import type { Stream } from './stream.ts';
-import type { TimerId } from '../sim/types.ts';
 import { datamsg, FLUSHALL, QENAB, QFULL, QNOENB, QPCTL, QREADR, QWANTR, QWANTW } from './types.ts';
 import { UseAfterFreeError } from './errors.ts';
 
@@ -36,10 +35,8 @@ export class Queue {
   /** Module private state (q_ptr). */
   ptr: unknown = undefined;
   stream: Stream;
-  /** Link on the scheduler's run list. */
+  /** Link on the scheduler's run list. (Pending qtimeout ids live in timers.ts, not here.) */
   runNext: Queue | null = null;
-  /** Pending qtimeout ids, cancelled when the module leaves the stream. */
-  timers: Set<TimerId> | null = null;
 
   constructor(env: StreamsEnv, stream: Stream, qinfo: QInit, isRead: boolean) {
     if (stream.env !== env) throw new Error('Queue: the stream belongs to another env');

@@ -9,12 +9,23 @@ import { runEntry } from './put.ts';
 import { StreamsError } from './errors.ts';
 import { Errno } from './types.ts';
 
+/**
+ * Pending timer ids of the queues that have any. Kept beside the queues rather than in a field
+ * of each: six queues per socket stream, and nearly none of them ever sets a timer.
+ */
+const pendingTimers = new WeakMap<Queue, Set<TimerId>>();
+
 export function qtimeout(q: Queue, fn: () => void, delay: number): TimerId {
   const time = q.env.time;
   if (time === null) throw new StreamsError(Errno.EINVAL, 'qtimeout: the env has no time source');
-  const timers = (q.timers ??= new Set());
+  let timers = pendingTimers.get(q);
+  if (timers === undefined) {
+    timers = new Set();
+    pendingTimers.set(q, timers);
+  }
+  const set = timers;
   const id = time.schedule(Math.max(0, delay), () => {
-    timers.delete(id);
+    set.delete(id);
     runEntry(fn);
   });
   timers.add(id);
@@ -22,13 +33,15 @@ export function qtimeout(q: Queue, fn: () => void, delay: number): TimerId {
 }
 
 export function quntimeout(q: Queue, id: TimerId): void {
-  if (q.timers === null || !q.timers.delete(id)) return;
+  const timers = pendingTimers.get(q);
+  if (timers === undefined || !timers.delete(id)) return;
   q.env.time?.cancel(id);
 }
 
 /** Cancel every timer of q (the framework calls it when a module or driver leaves). */
 export function qcanceltimers(q: Queue): void {
-  if (q.timers === null) return;
-  for (const id of q.timers) q.env.time?.cancel(id);
-  q.timers.clear();
+  const timers = pendingTimers.get(q);
+  if (timers === undefined) return;
+  for (const id of timers) q.env.time?.cancel(id);
+  pendingTimers.delete(q);
 }

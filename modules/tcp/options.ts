@@ -144,8 +144,29 @@ export function maxSackBlocks(withTs: boolean): number {
 /** Options of a non-SYN segment: NOP,NOP,TS then NOP,NOP,SACK — the same on both stacks. */
 export function segmentOptions(tsVal: number, tsEcr: number, withTs: boolean, sack: SackBlock[] | null): TcpOption[] {
   if (!withTs && !sack) return NO_OPTIONS;
-  const out: TcpOption[] = [];
-  if (withTs) out.push(NOP, NOP, { kind: 'ts', val: tsVal >>> 0, ecr: tsEcr >>> 0 });
+  return segmentOptionsInto([], null, tsVal, tsEcr, withTs, sack);
+}
+
+/**
+ * segmentOptions into `out` (emptied first), writing the timestamps into `ts` when given
+ * rather than into a new option object: for a stack whose segments are built in one reused
+ * repr (stack.ts `newSegment`).
+ */
+export function segmentOptionsInto(
+  out: TcpOption[],
+  ts: Extract<TcpOption, { kind: 'ts' }> | null,
+  tsVal: number,
+  tsEcr: number,
+  withTs: boolean,
+  sack: SackBlock[] | null,
+): TcpOption[] {
+  out.length = 0;
+  if (withTs) {
+    const t = ts ?? { kind: 'ts' as const, val: 0, ecr: 0 };
+    t.val = tsVal >>> 0;
+    t.ecr = tsEcr >>> 0;
+    out.push(NOP, NOP, t);
+  }
   if (sack && sack.length > 0) out.push(NOP, NOP, { kind: 'sack', blocks: sack });
   return out;
 }

@@ -24,17 +24,17 @@ const EMPTY = new Uint8Array(0);
 export function makeSegment(ep: TcpEndpoint, s: Seq, flags: number, payload: Uint8Array, sack: SackBlock[] | null | undefined = undefined): TcpRepr {
   const ack = (flags & TcpFlag.ACK) !== 0;
   if (sack === undefined) sack = ack ? sackBlocks(ep) : null;
-  const repr: TcpRepr = {
-    srcPort: ep.localPort,
-    dstPort: ep.remotePort,
-    seq: s,
-    ack: ack ? ep.rcvNxt : (0 as Seq),
-    flags,
-    window: windowField(ep),
-    urgent: 0,
-    options: ep.tsOn || sack ? segmentOptions(tsNow(ep), ep.tsRecent, ep.tsOn, sack) : NO_OPTIONS,
-    payload,
-  };
+  const stack = ep.stack;
+  const repr = stack.newSegment();
+  repr.srcPort = ep.localPort;
+  repr.dstPort = ep.remotePort;
+  repr.seq = s;
+  repr.ack = ack ? ep.rcvNxt : (0 as Seq);
+  repr.flags = flags;
+  repr.window = windowField(ep);
+  repr.urgent = 0;
+  repr.options = ep.tsOn || sack ? stack.segmentOptions(tsNow(ep), ep.tsRecent, ep.tsOn, sack) : NO_OPTIONS;
+  repr.payload = payload;
   if (sack !== null) ep.dsack = null;
   if (ack) {
     ep.lastAckSent = ep.rcvNxt;

@@ -11,7 +11,8 @@
 import type { Rng } from '../../lib/sim/types.ts';
 import type { Time } from '../../lib/sim/time.ts';
 import type { Ipv4Addr } from '../../lib/wire/ip-types.ts';
-import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
+import { emptyTcpRepr } from '../../lib/wire/tcp.ts';
+import { TcpFlag, type TcpOption, type TcpRepr } from '../../lib/wire/tcp-types.ts';
 import { startConnect } from './connect.ts';
 import { TcpEndpoint } from './endpoint.ts';
 import { NO_HANDLER, NO_LISTEN_HANDLER, type TcpErrno, type TcpHandler, type TcpListenHandler } from './events.ts';
@@ -19,7 +20,7 @@ import { segmentArrives } from './input.ts';
 import { IsnGenerator } from './isn.ts';
 import { TcpListener } from './listen.ts';
 import { TcpMib } from './mib.ts';
-import { emptyReceivedOptions, readOptions, type ReceivedOptions } from './options.ts';
+import { emptyReceivedOptions, readOptions, segmentOptions, segmentOptionsInto, type ReceivedOptions, type SackBlock } from './options.ts';
 import { withSysctl, type SysctlMap, type TcpProfile } from './profile.ts';
 import { freebsdSysctlMap } from './profiles/freebsd.ts';
 import { linuxProfile, linuxSysctlMap } from './profiles/linux.ts';
@@ -42,6 +43,11 @@ export interface TcpEnv {
   stateChanged?(ep: TcpEndpoint, from: TcpState, to: TcpState): void;
   /** The earliest timer deadline moved earlier: call onTimer() at `at`. */
   wakeAt?(at: Time): void;
+  /**
+   * output() is done with a segment when it returns (it keeps neither the repr nor its option
+   * list), so the stack may build its data and ACK segments in one reused object.
+   */
+  reuseSegments?: boolean;
 }
 
 export interface TcpStackOptions {
@@ -125,6 +131,10 @@ export class TcpStack {
   private readonly compactTimeWait: boolean;
   /** TCBs swapped for TIME-WAIT records so far. */
   timeWaitCompacted = 0;
+  /** The reused segment, its option list and timestamp option (env.reuseSegments). */
+  private readonly outSeg: TcpRepr = emptyTcpRepr();
+  private readonly outOptions: TcpOption[] = [];
+  private readonly outTs: Extract<TcpOption, { kind: 'ts' }> = { kind: 'ts', val: 0, ecr: 0 };
   private readonly limiter = new ChallengeLimiter();
   private depth = 0;
   // Events queued during an entry, in order, as parallel lists reused from entry to entry (no
@@ -275,6 +285,17 @@ export class TcpStack {
   transmit(ep: TcpEndpoint, seg: TcpRepr): void {
     this.mib.OutSegs++;
     this.env.output(ep.localAddr, ep.remoteAddr, seg, this.profile.ttl);
+  }
+
+  /** A repr to build an outgoing segment in (the reused one when env.reuseSegments). */
+  newSegment(): TcpRepr {
+    return this.env.reuseSegments ? this.outSeg : emptyTcpRepr();
+  }
+
+  /** The options of a non-SYN segment, in the reused list when env.reuseSegments. */
+  segmentOptions(tsVal: number, tsEcr: number, withTs: boolean, sack: SackBlock[] | null): TcpOption[] {
+    if (!this.env.reuseSegments) return segmentOptions(tsVal, tsEcr, withTs, sack);
+    return segmentOptionsInto(this.outOptions, this.outTs, tsVal, tsEcr, withTs, sack);
   }
 
   // ------------------------------------------------------------ RFC 5961 budgets

@@ -94,6 +94,8 @@ export class TcpHost {
         output: (src, dst, seg, ttl) => this.output(src, dst, seg, ttl),
         mtu: (local) => this.mtuOf(local),
         wakeAt: (at) => this.arm(at),
+        // output() emits the segment into a message buffer at once and keeps nothing of it.
+        reuseSegments: true,
         stateChanged: args.stateChanged,
       },
     });

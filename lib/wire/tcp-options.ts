@@ -80,27 +80,35 @@ export function parseTcpOptions(b: Uint8Array): WireResult<TcpOption[]> {
 }
 
 /**
- * Decode the option area b[start..end) into `out`; returns the offset (from `start`) of a bad
- * option, or -1. The zero padding after an End-of-Option-List becomes one `eol` per byte.
+ * Decode the option area b[start..end) into `out` (replacing what it held); returns the offset
+ * (from `start`) of a bad option, or -1. The zero padding after an End-of-Option-List becomes
+ * one `eol` per byte. Elements are written by index and the length set once at the end: a
+ * list emptied with `length = 0` loses its storage and would be reallocated on every call.
  */
 export function decodeTcpOptions(b: Uint8Array, start: number, end: number, out: TcpOption[]): number {
+  let n = 0;
+  let bad = -1;
   for (let i = start; i < end; ) {
     const kind = b[i]!;
     if (kind === TcpOptionKind.EOL) {
-      for (; i < end; i++) out.push(EOL_OPTION);
-      return -1;
+      for (; i < end; i++) out[n++] = EOL_OPTION;
+      break;
     }
     if (kind === TcpOptionKind.NOP) {
-      out.push(NOP_OPTION);
+      out[n++] = NOP_OPTION;
       i++;
       continue;
     }
     const len = optionLength(b, i, end);
-    if (len < 0) return i - start;
-    out.push(decodeOne(b, kind, i, len));
+    if (len < 0) {
+      bad = i - start;
+      break;
+    }
+    out[n++] = decodeOne(b, kind, i, len);
     i += len;
   }
-  return -1;
+  if (out.length !== n) out.length = n;
+  return bad;
 }
 
 function decodeOne(b: Uint8Array, kind: number, at: number, len: number): TcpOption {

@@ -254,10 +254,11 @@ export function parseTcpInto(
   }
   const hl = (bytes[F.offsetFlags]! >>> 4) * 4;
   const options = out.options;
-  options.length = 0;
   if (hl > TCP_MIN_HEADER_LEN) {
     const bad = decodeTcpOptions(bytes, TCP_MIN_HEADER_LEN, hl, options);
     if (bad >= 0) return fail('bad-option-length', TCP_MIN_HEADER_LEN + bad);
+  } else if (options.length !== 0) {
+    options.length = 0;
   }
   out.srcPort = u16(bytes, F.srcPort);
   out.dstPort = u16(bytes, F.dstPort);

@@ -160,14 +160,22 @@ export function segmentOptionsInto(
   withTs: boolean,
   sack: SackBlock[] | null,
 ): TcpOption[] {
-  out.length = 0;
+  // Written by index, the length set once: `length = 0` would drop the list's storage.
+  let n = 0;
   if (withTs) {
     const t = ts ?? { kind: 'ts' as const, val: 0, ecr: 0 };
     t.val = tsVal >>> 0;
     t.ecr = tsEcr >>> 0;
-    out.push(NOP, NOP, t);
+    out[n++] = NOP;
+    out[n++] = NOP;
+    out[n++] = t;
   }
-  if (sack && sack.length > 0) out.push(NOP, NOP, { kind: 'sack', blocks: sack });
+  if (sack && sack.length > 0) {
+    out[n++] = NOP;
+    out[n++] = NOP;
+    out[n++] = { kind: 'sack', blocks: sack };
+  }
+  if (out.length !== n) out.length = n;
   return out;
 }
 

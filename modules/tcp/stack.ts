@@ -86,7 +86,6 @@ type PendingKind = EventKind | 'error' | 'connection';
 
 /** What the tables hold for a connection: its endpoint, or its compact TIME-WAIT record. */
 type Entry = TcpEndpoint | TimeWaitRecord;
-type Slot = Entry | Map<number, Entry>;
 
 function localKey(addr: number, port: number): number {
   return (addr >>> 0) * 65536 + port;
@@ -113,9 +112,7 @@ export class TcpStack {
   /** Scratch space for option parsing (segments are processed one at a time). */
   readonly scratchOptions: ReceivedOptions = emptyReceivedOptions();
 
-  /** remote (addr, port) → endpoint, or a map by local (addr, port) when several share it. */
-  private readonly conns = new Map<number, Slot>();
-  /** The same connections by tupleHash (an array when hashes collide): what lookup reads. */
+  /** Connections by tupleHash (an array when hashes collide): what lookup reads and listings walk. */
   private readonly byHash = new Map<number, Entry | Entry[]>();
   private connCount = 0;
   private readonly listeners = new Map<number, TcpListener>();
@@ -437,18 +434,6 @@ export class TcpStack {
 
   register(ep: TcpEndpoint): void {
     if (ep.registered) return;
-    const rk = localKey(ep.remoteAddr, ep.remotePort);
-    const slot = this.conns.get(rk);
-    if (!slot) {
-      this.conns.set(rk, ep);
-    } else if (!(slot instanceof Map)) {
-      const m = new Map<number, Entry>();
-      m.set(localKey(slot.localAddr, slot.localPort), slot);
-      m.set(localKey(ep.localAddr, ep.localPort), ep);
-      this.conns.set(rk, m);
-    } else {
-      slot.set(localKey(ep.localAddr, ep.localPort), ep);
-    }
     const h = tupleHash(ep.localAddr, ep.localPort, ep.remoteAddr, ep.remotePort);
     const v = this.byHash.get(h);
     if (v === undefined) this.byHash.set(h, ep);
@@ -477,15 +462,6 @@ export class TcpStack {
       const rest = v.filter((x) => x !== ep);
       if (rest.length === 1) this.byHash.set(h, rest[0]!);
       else this.byHash.set(h, rest);
-    }
-    const rk = localKey(ep.remoteAddr, ep.remotePort);
-    const slot = this.conns.get(rk);
-    if (slot === ep) {
-      this.conns.delete(rk);
-    } else if (slot instanceof Map) {
-      slot.delete(localKey(ep.localAddr, ep.localPort));
-      if (slot.size === 1) this.conns.set(rk, slot.values().next().value!);
-      else if (slot.size === 0) this.conns.delete(rk);
     }
     const n = this.connPorts.get(ep.localPort) ?? 0;
     if (n <= 1) this.connPorts.delete(ep.localPort);
@@ -527,9 +503,9 @@ export class TcpStack {
   /** Every connection (TIME-WAIT records become endpoints again to be listed). */
   *connections(): IterableIterator<TcpEndpoint> {
     const all: Entry[] = [];
-    for (const slot of this.conns.values()) {
-      if (slot instanceof Map) all.push(...slot.values());
-      else all.push(slot);
+    for (const v of this.byHash.values()) {
+      if (Array.isArray(v)) all.push(...v);
+      else all.push(v);
     }
     for (const e of all) yield e instanceof TcpEndpoint ? e : this.thawRecord(e);
   }
@@ -562,10 +538,6 @@ export class TcpStack {
     const v = this.byHash.get(h);
     if (v === old) this.byHash.set(h, neu);
     else if (Array.isArray(v)) v[v.indexOf(old)] = neu;
-    const rk = localKey(old.remoteAddr, old.remotePort);
-    const slot = this.conns.get(rk);
-    if (slot === old) this.conns.set(rk, neu);
-    else if (slot instanceof Map) slot.set(localKey(old.localAddr, old.localPort), neu);
   }
 
   *listening(): IterableIterator<TcpListener> {

@@ -5,10 +5,11 @@
  * Once such a connection is in TIME-WAIT the stack swaps its TCB for this record, which keeps
  * only what TIME-WAIT processing reads: the addresses, the sequence numbers, the timestamp
  * state, what the window of an ACK is computed from, the out-of-window ACK budget and the
- * timers. A segment, the timer or a listing of connections turns the record back into a full
+ * timers (33 fields of the TCB's ~110). A segment, the timer or a listing of connections turns the record back into a full
  * endpoint (`thaw`) first, so every TIME-WAIT rule stays in input.ts and timer.ts, in one
- * place. A thawed endpoint starts its statistics (TCP_INFO counters, RTT, congestion
- * window) from fresh: Linux reports none of these for a TIME-WAIT socket either.
+ * place. A thawed endpoint starts what TIME-WAIT never reads from its defaults: statistics
+ * (TCP_INFO counters, RTT, congestion window), MSS and MTU, send window, shutdown flags.
+ * Linux reports none of these for a TIME-WAIT socket either.
  */
 import type { Time } from '../../lib/sim/time.ts';
 import type { Ipv4Addr } from '../../lib/wire/ip-types.ts';
@@ -28,36 +29,23 @@ export type TimeWaitFields = Pick<
   | 'remoteAddr'
   | 'remotePort'
   | 'handler'
-  | 'passive'
-  | 'iss'
   | 'sndUna'
   | 'sndNxt'
   | 'sndMax'
-  | 'sndWnd'
-  | 'maxSndWnd'
-  | 'sndWscale'
-  | 'finQueued'
   | 'finSent'
-  | 'irs'
   | 'rcvNxt'
   | 'rcvAdv'
   | 'rcvWscale'
   | 'rcvBufSize'
   | 'rcvWndLast'
   | 'rcvSsthresh'
-  | 'finReceived'
   | 'tsOn'
   | 'sackOn'
-  | 'wsOn'
   | 'tsRecent'
   | 'tsRecentAge'
   | 'lastAckSent'
   | 'tsOffset'
-  | 'sndMss'
-  | 'peerMss'
-  | 'advMss'
   | 'rcvMss'
-  | 'mtu'
   | 'delackAt'
   | 'closeAt'
   | 'ackNow'
@@ -67,8 +55,6 @@ export type TimeWaitFields = Pick<
   | 'oowCount'
   | 'oowWindowStart'
   | 'windowClamp'
-  | 'shutRd'
-  | 'shutWr'
   | 'timerSlot'
 >;
 
@@ -79,36 +65,23 @@ export function copyTimeWaitFields(to: TimeWaitFields, from: TimeWaitFields): vo
   to.remoteAddr = from.remoteAddr;
   to.remotePort = from.remotePort;
   to.handler = from.handler;
-  to.passive = from.passive;
-  to.iss = from.iss;
   to.sndUna = from.sndUna;
   to.sndNxt = from.sndNxt;
   to.sndMax = from.sndMax;
-  to.sndWnd = from.sndWnd;
-  to.maxSndWnd = from.maxSndWnd;
-  to.sndWscale = from.sndWscale;
-  to.finQueued = from.finQueued;
   to.finSent = from.finSent;
-  to.irs = from.irs;
   to.rcvNxt = from.rcvNxt;
   to.rcvAdv = from.rcvAdv;
   to.rcvWscale = from.rcvWscale;
   to.rcvBufSize = from.rcvBufSize;
   to.rcvWndLast = from.rcvWndLast;
   to.rcvSsthresh = from.rcvSsthresh;
-  to.finReceived = from.finReceived;
   to.tsOn = from.tsOn;
   to.sackOn = from.sackOn;
-  to.wsOn = from.wsOn;
   to.tsRecent = from.tsRecent;
   to.tsRecentAge = from.tsRecentAge;
   to.lastAckSent = from.lastAckSent;
   to.tsOffset = from.tsOffset;
-  to.sndMss = from.sndMss;
-  to.peerMss = from.peerMss;
-  to.advMss = from.advMss;
   to.rcvMss = from.rcvMss;
-  to.mtu = from.mtu;
   to.delackAt = from.delackAt;
   to.closeAt = from.closeAt;
   to.ackNow = from.ackNow;
@@ -118,8 +91,6 @@ export function copyTimeWaitFields(to: TimeWaitFields, from: TimeWaitFields): vo
   to.oowCount = from.oowCount;
   to.oowWindowStart = from.oowWindowStart;
   to.windowClamp = from.windowClamp;
-  to.shutRd = from.shutRd;
-  to.shutWr = from.shutWr;
   to.timerSlot = from.timerSlot;
 }
 
@@ -131,36 +102,23 @@ export class TimeWaitRecord implements TimeWaitFields {
   remoteAddr: Ipv4Addr = 0 as Ipv4Addr;
   remotePort = 0;
   handler: TcpHandler = NO_HANDLER;
-  passive = false;
-  iss: Seq = seq(0);
   sndUna: Seq = seq(0);
   sndNxt: Seq = seq(0);
   sndMax: Seq = seq(0);
-  sndWnd = 0;
-  maxSndWnd = 0;
-  sndWscale = 0;
-  finQueued = false;
   finSent = false;
-  irs: Seq = seq(0);
   rcvNxt: Seq = seq(0);
   rcvAdv: Seq = seq(0);
   rcvWscale = 0;
   rcvBufSize = 0;
   rcvWndLast = 0;
   rcvSsthresh = 0;
-  finReceived = false;
   tsOn = false;
   sackOn = false;
-  wsOn = false;
   tsRecent = 0;
   tsRecentAge: Time = 0;
   lastAckSent: Seq = seq(0);
   tsOffset = 0;
-  sndMss = 0;
-  peerMss = 0;
-  advMss = 0;
   rcvMss = 0;
-  mtu = 0;
   delackAt: Time = NEVER;
   closeAt: Time = NEVER;
   ackNow = false;
@@ -170,13 +128,13 @@ export class TimeWaitRecord implements TimeWaitFields {
   oowCount = 0;
   oowWindowStart: Time = 0;
   windowClamp = 0;
-  shutRd = false;
-  shutWr = false;
   timerSlot = -1;
   /** The time of this record's live timer-heap entry (timer-heap.ts). */
   heapAt: Time = NEVER;
   /** Always in TIME-WAIT; for code that reads the state of what the tables hold. */
-  readonly state = TcpState.TIME_WAIT;
+  get state(): TcpState {
+    return TcpState.TIME_WAIT;
+  }
 }
 
 /**
@@ -210,6 +168,6 @@ export function thaw(stack: TcpStack, rec: TimeWaitRecord): TcpEndpoint {
   ep.orphan = true;
   ep.registered = true;
   ep.rtoAt = ep.persistAt = ep.keepAt = NEVER;
-  ep.cc = algorithmFor(stack.profile.congestion).factory.create(ep.sndMss, stack.now);
+  ep.cc = algorithmFor(stack.profile.congestion).factory.create(ep.rcvMss, stack.now);
   return ep;
 }

@@ -209,11 +209,12 @@ export class TcpPacket {
 
 type TcpCheckError = 'truncated' | 'bad-header-length';
 
-function checkTcp(b: Uint8Array): TcpCheckError | null {
-  if (b.length < TCP_MIN_HEADER_LEN) return 'truncated';
-  const hl = (b[F.offsetFlags]! >>> 4) * 4;
+/** Check the segment at b[at .. at+len) (the whole array by default). */
+function checkTcp(b: Uint8Array, at = 0, len = b.length): TcpCheckError | null {
+  if (len < TCP_MIN_HEADER_LEN) return 'truncated';
+  const hl = (b[at + F.offsetFlags]! >>> 4) * 4;
   if (hl < TCP_MIN_HEADER_LEN) return 'bad-header-length';
-  if (b.length < hl) return 'truncated';
+  if (len < hl) return 'truncated';
   return null;
 }
 
@@ -237,8 +238,9 @@ const EMPTY_PAYLOAD = new Uint8Array(0);
 /**
  * parseTcp into `out`, whose option list is emptied and refilled (nothing else of it is
  * kept): for a receive path that is done with each segment before it parses the next, so
- * no repr or list is made per segment. Returns null, or the failure parseTcp would return
- * (then `out` holds nothing meaningful).
+ * no repr or list is made per segment. The segment is bytes[at .. at+len) (the whole array by
+ * default), so a caller holding a whole packet needs no view of its TCP part. Returns null, or
+ * the failure parseTcp would return (then `out` holds nothing meaningful).
  */
 export function parseTcpInto(
   bytes: Uint8Array,
@@ -246,28 +248,30 @@ export function parseTcpInto(
   dst: Ipv4Addr,
   out: TcpRepr,
   opts?: TcpParseOptions,
+  at = 0,
+  len = bytes.length - at,
 ): WireFailure | null {
-  const err = checkTcp(bytes);
+  const err = checkTcp(bytes, at, len);
   if (err !== null) return fail(err);
-  if (opts?.verifyChecksum !== false && onesSum(bytes, 0, bytes.length, pseudo(src, dst, bytes.length)) !== 0xffff) {
+  if (opts?.verifyChecksum !== false && onesSum(bytes, at, len, pseudo(src, dst, len)) !== 0xffff) {
     return fail('bad-checksum', F.checksum);
   }
-  const hl = (bytes[F.offsetFlags]! >>> 4) * 4;
+  const hl = (bytes[at + F.offsetFlags]! >>> 4) * 4;
   const options = out.options;
   if (hl > TCP_MIN_HEADER_LEN) {
-    const bad = decodeTcpOptions(bytes, TCP_MIN_HEADER_LEN, hl, options);
+    const bad = decodeTcpOptions(bytes, at + TCP_MIN_HEADER_LEN, at + hl, options);
     if (bad >= 0) return fail('bad-option-length', TCP_MIN_HEADER_LEN + bad);
   } else if (options.length !== 0) {
     options.length = 0;
   }
-  out.srcPort = u16(bytes, F.srcPort);
-  out.dstPort = u16(bytes, F.dstPort);
-  out.seq = seq(u32(bytes, F.seq));
-  out.ack = seq(u32(bytes, F.ack));
-  out.flags = u16(bytes, F.offsetFlags) & FLAGS_MASK;
-  out.window = u16(bytes, F.window);
-  out.urgent = u16(bytes, F.urgent);
-  out.payload = bytes.subarray(hl);
+  out.srcPort = u16(bytes, at + F.srcPort);
+  out.dstPort = u16(bytes, at + F.dstPort);
+  out.seq = seq(u32(bytes, at + F.seq));
+  out.ack = seq(u32(bytes, at + F.ack));
+  out.flags = u16(bytes, at + F.offsetFlags) & FLAGS_MASK;
+  out.window = u16(bytes, at + F.window);
+  out.urgent = u16(bytes, at + F.urgent);
+  out.payload = bytes.subarray(at + hl, at + len);
   return null;
 }
 

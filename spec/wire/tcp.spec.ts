@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ipv4, type Ipv4Addr } from '../../lib/wire/ip-types.ts';
 import { Ipv4Packet } from '../../lib/wire/ipv4.ts';
 import { seq } from '../../lib/wire/seq.ts';
-import { TcpPacket, emitTcp, encodeTcp, parseTcp, tcpBufferLen, tcpHeaderLen } from '../../lib/wire/tcp.ts';
+import { TcpPacket, emitTcp, emptyTcpRepr, encodeTcp, parseTcp, parseTcpInto, tcpBufferLen, tcpHeaderLen } from '../../lib/wire/tcp.ts';
 import { TcpFlag, type TcpRepr } from '../../lib/wire/tcp-types.ts';
 import { arbAddr, arbTcpRepr, withPadding } from './arbitraries.ts';
 import { REAL_GET, REAL_SYN, REAL_SYNACK } from './real-packets.ts';
@@ -75,6 +75,31 @@ describe('wire/tcp', () => {
       const r = parseTcp(seg, src, dst, { verifyChecksum: false });
       expect(errorOf(r)).to.equal('bad-option-length');
       expect(r.ok ? -1 : r.offset).to.equal(20);
+    });
+
+    it('parses into a reused repr at an offset in a larger buffer exactly as parseTcp parses the segment alone', () => {
+      fc.assert(
+        fc.property(arbTcpRepr, arbAddr, arbAddr, fc.nat(40), fc.nat(40), fc.nat(3), (repr, src, dst, before, after, damage) => {
+          const seg = encodeTcp(repr, src, dst);
+          // Damage: none, a flipped payload bit, a bad data offset, a bad option length.
+          if (damage === 1 && seg.length > tcpHeaderLen(repr)) seg[seg.length - 1] ^= 1;
+          if (damage === 2) seg[12] = (seg[12]! & 0x0f) | 0x30;
+          if (damage === 3 && seg.length > 21 && seg[20]! > 1) seg[21] = 1;
+          const big = new Uint8Array(before + seg.length + after).fill(0xa5);
+          big.set(seg, before);
+          const alone = parseTcp(seg, src, dst);
+          const into = emptyTcpRepr();
+          into.options.push({ kind: 'mss', mss: 1 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'nop' }); // left from "an earlier segment"
+          const bad = parseTcpInto(big, src, dst, into, undefined, before, seg.length);
+          if (alone.ok) {
+            expect(bad).to.equal(null);
+            expect({ ...into, payload: [...into.payload] }).to.deep.equal({ ...alone.value, payload: [...alone.value.payload] });
+          } else {
+            expect(bad).to.deep.equal(alone);
+          }
+        }),
+        { numRuns: 300 },
+      );
     });
 
     it('keeps reserved and AE flag bits', () => {

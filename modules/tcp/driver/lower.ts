@@ -79,7 +79,7 @@ function packetIn(host: TcpHost, mp: Mblk): void {
   // a packet arrives while the last is still being processed (loopback), which gets its own.
   const reuse = !host.parsing;
   const seg = reuse ? host.segScratch : emptyTcpRepr();
-  const bad = parseTcpInto(bytes.subarray(pkt.headerLen, pkt.totalLen), src, dst, seg);
+  const bad = parseTcpInto(bytes, src, dst, seg, undefined, pkt.headerLen, pkt.totalLen - pkt.headerLen);
   // IP verified its header checksum, so a checksum error here is TCP's.
   if (bad !== null) return badPacket(host, bad.error === 'bad-checksum');
   host.parsing = true;

@@ -84,6 +84,8 @@ export function parseTcpOptions(b: Uint8Array): WireResult<TcpOption[]> {
  * (from `start`) of a bad option, or -1. The zero padding after an End-of-Option-List becomes
  * one `eol` per byte. Elements are written by index and the length set once at the end: a
  * list emptied with `length = 0` loses its storage and would be reallocated on every call.
+ * A timestamp option object already at its place in the list is refilled rather than remade
+ * (a receive path that parses every segment into one list makes none).
  */
 export function decodeTcpOptions(b: Uint8Array, start: number, end: number, out: TcpOption[]): number {
   let n = 0;
@@ -104,7 +106,15 @@ export function decodeTcpOptions(b: Uint8Array, start: number, end: number, out:
       bad = i - start;
       break;
     }
-    out[n++] = decodeOne(b, kind, i, len);
+    const prev = out[n];
+    if (kind === TcpOptionKind.TIMESTAMPS && prev !== undefined && prev.kind === 'ts') {
+      // The list's own timestamp object from the last segment: refilled, not remade.
+      prev.val = u32(b, i + 2);
+      prev.ecr = u32(b, i + 6);
+      n++;
+    } else {
+      out[n++] = decodeOne(b, kind, i, len);
+    }
     i += len;
   }
   if (out.length !== n) out.length = n;

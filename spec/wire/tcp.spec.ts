@@ -79,7 +79,7 @@ describe('wire/tcp', () => {
 
     it('parses into a reused repr at an offset in a larger buffer exactly as parseTcp parses the segment alone', () => {
       fc.assert(
-        fc.property(arbTcpRepr, arbAddr, arbAddr, fc.nat(40), fc.nat(40), fc.nat(3), (repr, src, dst, before, after, damage) => {
+        fc.property(arbTcpRepr, arbTcpRepr, arbAddr, arbAddr, fc.nat(40), fc.nat(40), fc.nat(3), (earlier, repr, src, dst, before, after, damage) => {
           const seg = encodeTcp(repr, src, dst);
           // Damage: none, a flipped payload bit, a bad data offset, a bad option length.
           if (damage === 1 && seg.length > tcpHeaderLen(repr)) seg[seg.length - 1] ^= 1;
@@ -88,8 +88,9 @@ describe('wire/tcp', () => {
           const big = new Uint8Array(before + seg.length + after).fill(0xa5);
           big.set(seg, before);
           const alone = parseTcp(seg, src, dst);
+          // The repr still holds an earlier segment (its option objects are refilled in place).
           const into = emptyTcpRepr();
-          into.options.push({ kind: 'mss', mss: 1 }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'nop' }); // left from "an earlier segment"
+          expect(parseTcpInto(encodeTcp(earlier, src, dst), src, dst, into)).to.equal(null);
           const bad = parseTcpInto(big, src, dst, into, undefined, before, seg.length);
           if (alone.ok) {
             expect(bad).to.equal(null);

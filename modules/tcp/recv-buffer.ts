@@ -11,8 +11,9 @@ export class RecvBuffer {
 
   append(data: Uint8Array): void {
     if (data.length === 0) return;
-    if (this.chunks === NONE) this.chunks = [];
-    this.chunks.push(data);
+    // A list of exactly one at first (push onto an empty list would reserve 17 places).
+    if (this.chunks === NONE) this.chunks = [data];
+    else this.chunks.push(data);
     this.length += data.length;
   }
 

@@ -22,8 +22,12 @@ export class SendBuffer {
   append(data: Uint8Array): void {
     if (data.length === 0) return;
     if (this.chunks === NONE) {
-      this.chunks = [];
-      this.starts = [];
+      // Lists of exactly one: most connections write once (a request, a response) before
+      // everything is acknowledged, and a list grown by push would reserve 17 places.
+      this.chunks = [data];
+      this.starts = [this.base];
+      this.length += data.length;
+      return;
     }
     const n = this.chunks.length;
     const last = n > this.head ? this.chunks[n - 1]! : null;

@@ -9,6 +9,7 @@ export {
   Mblk,
   Dblk,
   allocb,
+  allocbUninit,
   allocBytes,
   esballoc,
   allocproto,

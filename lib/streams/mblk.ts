@@ -119,6 +119,32 @@ export function allocb(size: number, type: number = M_DATA): Mblk {
   return new Mblk(new Dblk(type, allocBytes(size), undefined), 0, 0);
 }
 
+// Buffers their caller writes in full (a packet built to size) come from a slab that is not
+// zeroed first (Node's allocUnsafeSlow), so their memory is written once, not twice; as an
+// SVR4 allocb's buffer, their bytes are undefined until written.
+let rawSlab: ArrayBuffer = new ArrayBuffer(0);
+let rawAt = 0;
+
+/**
+ * allocb whose buffer is NOT zeroed: for a caller that writes every one of the `size` bytes
+ * before anyone reads them. Saves clearing memory that is about to be overwritten (measured:
+ * a 1.5 KB buffer costs about a fifth as much).
+ */
+export function allocbUninit(size: number, type: number = M_DATA): Mblk {
+  let buf: Uint8Array;
+  if (size <= 0) buf = EMPTY;
+  else if (size > SLAB_MAX) buf = new Uint8Array(size);
+  else {
+    if (rawAt + size > rawSlab.byteLength) {
+      rawSlab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer;
+      rawAt = 0;
+    }
+    buf = new Uint8Array(rawSlab, rawAt, size);
+    rawAt += (size + 7) & ~7;
+  }
+  return new Mblk(new Dblk(type, buf, undefined), 0, 0);
+}
+
 /**
  * Wrap existing bytes in a message without copying (SVR4 esballoc). The caller must not change
  * `bytes` afterwards except through the message.

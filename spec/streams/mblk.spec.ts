@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   adjmsg,
   allocb,
+  allocbUninit,
   allocproto,
   copyb,
   copymsg,
@@ -34,6 +35,22 @@ function chain(...parts: number[][]): Mblk {
 }
 
 describe('streams: message blocks', () => {
+  it('keeps allocb zeroed next to allocbUninit buffers that were written full (separate slabs, no overlap)', () => {
+    const raw: Mblk[] = [];
+    const zeroed: Mblk[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = allocbUninit(1500);
+      expect(r.db.buf.length).to.equal(1500);
+      r.db.buf.fill(0xee);
+      raw.push(r);
+      zeroed.push(allocb(700));
+    }
+    for (const z of zeroed) expect(z.db.buf.every((b) => b === 0)).to.equal(true);
+    for (const r of raw) expect(r.db.buf.every((b) => b === 0xee)).to.equal(true);
+    expect(allocbUninit(0).db.buf.length).to.equal(0);
+    expect(allocbUninit(100_000).db.buf.length).to.equal(100_000);
+  });
+
   it('allocb gives an empty block of the asked size and type; append moves wptr', () => {
     const mp = allocb(8);
     expect(mp.type).to.equal(M_DATA);

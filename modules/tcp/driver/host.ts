@@ -4,7 +4,7 @@
  * wakes the stack's timer heap. The stack's output goes down as whole IPv4 packets
  * (modules/ip/proto.ts); its events come back here and are turned into TPI by upper.ts.
  */
-import { allocb, putnext, qtimeout, quntimeout, type Queue, type StreamsEnv } from '../../../lib/streams/index.ts';
+import { allocbUninit, putnext, qtimeout, quntimeout, type Queue, type StreamsEnv } from '../../../lib/streams/index.ts';
 import type { TimerId } from '../../../lib/sim/types.ts';
 import { SeededRng } from '../../../lib/sim/rng.ts';
 import type { Rng } from '../../../lib/sim/types.ts';
@@ -113,7 +113,8 @@ export class TcpHost {
       return;
     }
     const len = IPV4_MIN_HEADER_LEN + tcpBufferLen(seg);
-    const mp = allocb(len);
+    // emitIpv4Header and emitTcp write every byte of it (padding included).
+    const mp = allocbUninit(len);
     const buf = mp.db.buf;
     const segLen = emitTcp(seg, src, dst, buf, IPV4_MIN_HEADER_LEN);
     const h = this.ipHeader;

@@ -574,7 +574,7 @@ export class Sock implements SockUpcalls, AckSink {
     for (;;) {
       const heldBack = (this.stream.rq.flag & QWANTW) !== 0;
       while (this.heldBytes < bytes) {
-        const mp = this.stream.read();
+        const mp = this.stream.take();
         if (mp === null) break;
         this.hold(mp);
       }
@@ -804,7 +804,7 @@ export class Sock implements SockUpcalls, AckSink {
   private discardUnread(): number {
     let n = this.heldBytes;
     this.dropHeld();
-    for (let mp = this.stream.closed ? null : this.stream.read(); mp !== null; mp = this.stream.read()) {
+    for (let mp = this.stream.closed ? null : this.stream.take(); mp !== null; mp = this.stream.take()) {
       this.hold(mp);
       n += this.heldBytes;
       this.dropHeld();

@@ -16,7 +16,7 @@ import type { Mblk } from './mblk.ts';
 import { allocb, freemsg, msgdsize } from './mblk.ts';
 import type { ModuleInfo, QInit } from './module.ts';
 import type { Queue } from './queue.ts';
-import { canputnext, flushq, getq, putq, qenable, qsetwater } from './queue.ts';
+import { canputnext, flushq, getq, putq, qenable, qsetwater, takeq } from './queue.ts';
 import { putnext } from './put.ts';
 import type { Stream } from './stream.ts';
 import type { IocBlk, IoctlCallback } from './ioctl.ts';
@@ -217,6 +217,12 @@ export function headWriteBytes(st: Stream, bytes: Uint8Array): number {
 export function headRead(st: Stream): Mblk | null {
   if (st.linkedUnder !== null) return null;
   return getq(st.rq);
+}
+
+/** headRead without asking for 'readable' when empty (takeq): for a reader woken otherwise. */
+export function headTake(st: Stream): Mblk | null {
+  if (st.linkedUnder !== null) return null;
+  return takeq(st.rq);
 }
 
 export function headFlush(st: Stream, flag: number): void {

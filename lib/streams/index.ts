@@ -42,6 +42,7 @@ export {
   putbq,
   insq,
   getq,
+  takeq,
   rmvq,
   flushq,
   flushband,

@@ -247,6 +247,19 @@ export function getq(q: Queue): Mblk | null {
   return mp;
 }
 
+/**
+ * getq for a reader that is woken some other way (the socket layer hears every message as it
+ * passes sockmod): an empty queue does not set QWANTR, so arrivals do not enable q's service
+ * procedure just to announce themselves. Back-enabling works as with getq.
+ */
+export function takeq(q: Queue): Mblk | null {
+  if (q.first === null) {
+    maybeBackenable(q);
+    return null;
+  }
+  return getq(q);
+}
+
 /** Remove a given message from q. */
 export function rmvq(q: Queue, mp: Mblk): void {
   unlinkMsg(q, mp);

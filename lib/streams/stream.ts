@@ -15,7 +15,7 @@ import { StreamsError } from './errors.ts';
 import { Errno, FLUSHALL, QCLOSED, QDRIVER, QHEAD, QPROCSON, QWANTW } from './types.ts';
 import { qpaircanceltimers, qprocsoff, qprocson } from './procs.ts';
 import { flushq } from './queue.ts';
-import { headRinit, headWinit, headWrite, headWriteBytes, headRead, headFlush, headCanWrite, type PendingIoctl } from './head.ts';
+import { headRinit, headWinit, headWrite, headWriteBytes, headRead, headTake, headFlush, headCanWrite, type PendingIoctl } from './head.ts';
 import { headIoctl, headIoctlSync } from './head-ioctl.ts';
 import type { IoctlCallback, IoctlResult } from './ioctl.ts';
 import { linkStream, unlinkStream, forceUnlink } from './mux.ts';
@@ -377,6 +377,15 @@ export class Stream extends LazyEmitter<StreamEvents> {
   /** Take the next message that reached the head (the caller owns it), or null. */
   read(): Mblk | null {
     return headRead(this);
+  }
+
+  /**
+   * read() for a reader that learns of arrivals some other way (the socket layer, through
+   * sockmod): finding the head empty does not ask for 'readable', so the head's service
+   * procedure does not run for every message that arrives.
+   */
+  take(): Mblk | null {
+    return headTake(this);
   }
 
   /** Messages waiting at the head. */

@@ -6,6 +6,7 @@ import {
   FLUSHALL,
   FLUSHDATA,
   getq,
+  takeq,
   insq,
   M_CTL,
   M_IOCTL,
@@ -107,6 +108,18 @@ describe('streams: queues', () => {
     putq(q, text('a'));
     expect(q.flag & QENAB).to.not.equal(0);
     expect(env.servicesPending).to.equal(true);
+  });
+
+  it('takeq on an empty queue leaves QWANTR clear, so putq then does not enable the queue; it takes like getq', () => {
+    const { q } = quietQueue();
+    enableok(q);
+    q.flag &= ~QWANTR;
+    expect(takeq(q)).to.equal(null);
+    expect(q.flag & QWANTR).to.equal(0);
+    putq(q, text('a'));
+    expect(q.flag & QENAB).to.equal(0);
+    expect(str(takeq(q)!)).to.equal('a');
+    expect(q.count).to.equal(0);
   });
 
   it('putq does not enable for normal messages when no reader waits, or under noenable', () => {

@@ -109,7 +109,7 @@ export function allocBytes(size: number): Uint8Array {
     slabAt = 0;
   }
   const out = new Uint8Array(slab, slabAt, size);
-  // Keep every buffer 8-byte aligned, so word views over it (checksums) stay aligned.
+  // Every buffer starts 8-byte aligned, so a typed word view over one (Uint32Array, Float64Array) never throws.
   slabAt += (size + 7) & ~7;
   return out;
 }

@@ -109,7 +109,8 @@ export function allocBytes(size: number): Uint8Array {
     slabAt = 0;
   }
   const out = new Uint8Array(slab, slabAt, size);
-  // Every buffer starts 8-byte aligned, so a typed word view over one (Uint32Array, Float64Array) never throws.
+  // Every buffer starts 8-byte aligned, so a word view over one (Uint32Array, Float64Array)
+  // never throws.
   slabAt += (size + 7) & ~7;
   return out;
 }

@@ -97,34 +97,43 @@ export class Mblk {
  */
 const SLAB_SIZE = 64 * 1024;
 const SLAB_MAX = 16 * 1024;
-let slab: ArrayBuffer = new ArrayBuffer(0);
-let slabAt = 0;
+
+/** Cuts buffers of up to SLAB_MAX bytes from slabs made by `make`, each byte handed out once. */
+class Slab {
+  private buf: ArrayBuffer = new ArrayBuffer(0);
+  private at = 0;
+  constructor(private readonly make: () => ArrayBuffer) {}
+
+  take(size: number): Uint8Array {
+    if (size <= 0) return EMPTY;
+    if (size > SLAB_MAX) return new Uint8Array(size);
+    if (this.at + size > this.buf.byteLength) {
+      this.buf = this.make();
+      this.at = 0;
+    }
+    const out = new Uint8Array(this.buf, this.at, size);
+    // Every buffer starts 8-byte aligned, so a word view over one (Uint32Array, Float64Array)
+    // never throws.
+    this.at += (size + 7) & ~7;
+    return out;
+  }
+}
+
+const zeroed = new Slab(() => new ArrayBuffer(SLAB_SIZE));
+// Buffers their caller writes in full (a packet built to size) come from slabs that are not
+// zeroed first (Node's allocUnsafeSlow), so their memory is written once, not twice; as an
+// SVR4 allocb's buffer, their bytes are undefined until written.
+const raw = new Slab(() => Buffer.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer);
 
 /** A zeroed byte buffer of `size` bytes (from the slab when small). */
 export function allocBytes(size: number): Uint8Array {
-  if (size <= 0) return EMPTY;
-  if (size > SLAB_MAX) return new Uint8Array(size);
-  if (slabAt + size > slab.byteLength) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabAt = 0;
-  }
-  const out = new Uint8Array(slab, slabAt, size);
-  // Every buffer starts 8-byte aligned, so a word view over one (Uint32Array, Float64Array)
-  // never throws.
-  slabAt += (size + 7) & ~7;
-  return out;
+  return zeroed.take(size);
 }
 
 /** Allocate a message block with room for `size` bytes (rptr = wptr = 0). */
 export function allocb(size: number, type: number = M_DATA): Mblk {
-  return new Mblk(new Dblk(type, allocBytes(size), undefined), 0, 0);
+  return new Mblk(new Dblk(type, zeroed.take(size), undefined), 0, 0);
 }
-
-// Buffers their caller writes in full (a packet built to size) come from a slab that is not
-// zeroed first (Node's allocUnsafeSlow), so their memory is written once, not twice; as an
-// SVR4 allocb's buffer, their bytes are undefined until written.
-let rawSlab: ArrayBuffer = new ArrayBuffer(0);
-let rawAt = 0;
 
 /**
  * allocb whose buffer is NOT zeroed: for a caller that writes every one of the `size` bytes
@@ -132,18 +141,7 @@ let rawAt = 0;
  * a 1.5 KB buffer costs about a fifth as much).
  */
 export function allocbUninit(size: number, type: number = M_DATA): Mblk {
-  let buf: Uint8Array;
-  if (size <= 0) buf = EMPTY;
-  else if (size > SLAB_MAX) buf = new Uint8Array(size);
-  else {
-    if (rawAt + size > rawSlab.byteLength) {
-      rawSlab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer;
-      rawAt = 0;
-    }
-    buf = new Uint8Array(rawSlab, rawAt, size);
-    rawAt += (size + 7) & ~7;
-  }
-  return new Mblk(new Dblk(type, buf, undefined), 0, 0);
+  return new Mblk(new Dblk(type, raw.take(size), undefined), 0, 0);
 }
 
 /**
